@@ -1,0 +1,93 @@
+"""Use cases of goals: create, edit the roadmap, complete nodes, list, delete."""
+
+from __future__ import annotations
+
+from gaia_domain.clock import Clock
+from gaia_domain.events import Event
+from gaia_domain.goals import Goal, Roadmap
+from gaia_domain.ids import ConversationId, GoalId, UserId
+from gaia_domain.pagination import DEFAULT_PAGE_SIZE, Page, page_size
+from gaia_domain.services._uow import UnitOfWorkFactory, retry_on_conflict
+from gaia_domain.services.bus import EventDispatcher
+
+
+class GoalService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, dispatcher: EventDispatcher) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._dispatcher = dispatcher
+
+    async def create(
+        self,
+        user_id: UserId,
+        *,
+        title: str,
+        description: str = "",
+        roadmap: Roadmap | None = None,
+        conversation_id: ConversationId | None = None,
+    ) -> Goal:
+        goal = Goal.create(
+            user_id=user_id,
+            title=title,
+            description=description,
+            roadmap=roadmap,
+            conversation_id=conversation_id,
+            clock=self._clock,
+        )
+        async with self._uow() as uow:
+            await uow.users.get(user_id)  # NotFound for an unknown owner
+            await uow.goals.add(goal)
+            await uow.commit()
+            events = list(uow.committed_events)
+        await self._dispatcher.after_commit(events)
+        return goal
+
+    async def get(self, user_id: UserId, goal_id: GoalId) -> Goal:
+        async with self._uow() as uow:
+            return await uow.goals.get(user_id, goal_id)
+
+    async def list(self, user_id: UserId, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None) -> Page[Goal]:
+        async with self._uow() as uow:
+            return await uow.goals.list(user_id, limit=page_size(limit), cursor=cursor)
+
+    async def edit(
+        self,
+        user_id: UserId,
+        goal_id: GoalId,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        roadmap: Roadmap | None = None,
+        expected_version: int | None = None,
+    ) -> Goal:
+        """Edit the goal; with ``expected_version`` a stale editor gets ``ConcurrencyConflict``."""
+        async with self._uow() as uow:
+            goal = await uow.goals.get(user_id, goal_id)
+            if expected_version is not None:
+                goal.version = expected_version
+            goal.edit(clock=self._clock, title=title, description=description, roadmap=roadmap)
+            await uow.goals.save(goal)
+            await uow.commit()
+            events = list(uow.committed_events)
+        await self._dispatcher.after_commit(events)
+        return goal
+
+    async def complete_node(self, user_id: UserId, goal_id: GoalId, node_id: str) -> Goal:
+        """Mark a roadmap node complete (idempotent; retried on a concurrent save)."""
+
+        async def attempt() -> tuple[Goal, list[Event]]:
+            async with self._uow() as uow:
+                goal = await uow.goals.get(user_id, goal_id)
+                goal.complete_node(node_id, self._clock)
+                await uow.goals.save(goal)
+                await uow.commit()
+                return goal, list(uow.committed_events)
+
+        goal, events = await retry_on_conflict(attempt)
+        await self._dispatcher.after_commit(events)
+        return goal
+
+    async def delete(self, user_id: UserId, goal_id: GoalId) -> None:
+        async with self._uow() as uow:
+            await uow.goals.delete(user_id, goal_id)
+            await uow.commit()
