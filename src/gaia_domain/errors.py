@@ -60,3 +60,15 @@ class ConcurrencyConflict(DomainError):
 
 class UnitOfWorkError(DomainError):
     """The unit of work was used in a state that does not allow the operation."""
+
+
+class StoreUnavailable(DomainError):
+    """The database could not be reached or failed (timeout, lost connection); the driver error is the cause.
+
+    A write that raised this may or may not have happened; retried appends are safe (ids are checked).
+    """
+
+    def __init__(self, store: str, reason: str) -> None:
+        super().__init__(f"{store} unavailable: {reason}")
+        self.store = store
+        self.reason = reason
