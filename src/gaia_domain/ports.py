@@ -107,9 +107,15 @@ class UnitOfWork(Protocol):
     raises ``UnitOfWorkError``.
     """
 
-    users: UserRepository
-    goals: GoalRepository
-    outbox: Outbox
+    # Read-only members, so an adapter may declare its own repository types (mutable Protocol attributes are invariant).
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def goals(self) -> GoalRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     @property
     def state(self) -> UnitOfWorkState: ...
