@@ -1,0 +1,176 @@
+"""The composition root: a dependency-injector container that wires adapters into the services.
+
+Backend selection follows the settings (``GAIA_`` environment or explicit values):
+
+* ``postgres_url`` set -> users, goals and the outbox in PostgreSQL (its unit of work); else in memory;
+* ``mongo_url`` set -> conversations in MongoDB (its ConversationStore); else in memory.
+
+Resources (the SQLAlchemy engine, the Mongo client) are async resources: created inside the running
+event loop by :func:`init` (only those of the selected backends) and closed exactly once by
+:func:`shutdown`; a second :func:`shutdown` is a no-op. Use :func:`running` to pair them::
+
+    container = build_container(GaiaSettings(postgres_url="postgresql+asyncpg://..."))
+    async with running(container) as app:
+        user = await app.users.register(email="ada@example.org", name="Ada")
+
+Tests swap adapters by overriding providers, e.g.
+``container.conversation_store.override(providers.Object(my_store))``.
+The domain knows nothing of this module (no ``@inject`` anywhere in ``gaia_domain``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Literal, NoReturn, TypeVar
+
+from dependency_injector import containers, providers
+
+from gaia_adapters.memory import MemoryConversationStore, MemoryDatabase, MemoryUnitOfWork
+from gaia_adapters.settings import GaiaSettings
+from gaia_domain.clock import Clock, SystemClock
+from gaia_domain.events import UserDeleted
+from gaia_domain.ports import ConversationStore, UnitOfWork
+from gaia_domain.services import ConversationService, EventDispatcher, GoalService, MessageBus, UserService
+
+T = TypeVar("T")
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class BackendUnavailable(RuntimeError):
+    """A backend was selected (its URL is set) but its adapter cannot be used in this installation."""
+
+
+def unit_of_work_backend(settings: GaiaSettings) -> Literal["postgres", "memory"]:
+    return "postgres" if settings.postgres_url else "memory"
+
+
+def conversation_store_backend(settings: GaiaSettings) -> Literal["mongo", "memory"]:
+    return "mongo" if settings.mongo_url else "memory"
+
+
+def memory_unit_of_work_factory(database: MemoryDatabase) -> UnitOfWorkFactory:
+    """Services take a factory: each use case opens its own unit of work over the shared committed state."""
+    return functools.partial(MemoryUnitOfWork, database)
+
+
+def _backend_missing(backend: str, extra: str) -> NoReturn:
+    raise BackendUnavailable(
+        f"the {backend} backend is selected but its adapter is not available here: pip install 'gaia-domain[{extra}]'"
+    )
+
+
+async def delete_conversations_of_deleted_user(store: ConversationStore, event: UserDeleted) -> None:
+    """UserDeleted -> remove the user's conversations. Idempotent: a replayed event deletes nothing more."""
+    await store.delete_all_for_user(event.user_id)
+
+
+def build_message_bus(conversation_store: ConversationStore) -> MessageBus:
+    bus = MessageBus()
+    bus.subscribe(UserDeleted, functools.partial(delete_conversations_of_deleted_user, conversation_store))
+    return bus
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(GaiaSettings)
+    clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
+
+    # --- memory backend: the default, for tests and the demo -------------------------------------------------------
+    memory_database = providers.Singleton(MemoryDatabase, clock=clock)
+    memory_unit_of_work_factory = providers.Singleton(memory_unit_of_work_factory, memory_database)
+    memory_conversation_store = providers.Singleton(MemoryConversationStore)
+
+    # --- PostgreSQL backend (issue 3 replaces these two placeholders) --------------------------------------------
+    # postgres_engine = providers.Resource(<async generator: create the engine, yield it, dispose it>, settings)
+    postgres_unit_of_work_factory: providers.Provider[UnitOfWorkFactory] = providers.Callable(
+        _backend_missing, "postgres", "postgres"
+    )
+
+    # --- MongoDB backend (issue 4 replaces these placeholders) ---------------------------------------------------
+    # mongo_client = providers.Resource(<async generator: open the client in the loop, yield it, close it>, settings)
+    # mongo_database = <the client's database named settings.mongo_database> (used by `gaia-db migrate`)
+    mongo_conversation_store: providers.Provider[ConversationStore] = providers.Callable(
+        _backend_missing, "mongo", "mongo"
+    )
+
+    # --- selection --------------------------------------------------------------------------------------------------
+    unit_of_work_factory = providers.Selector(
+        providers.Callable(unit_of_work_backend, settings),
+        memory=memory_unit_of_work_factory,
+        postgres=postgres_unit_of_work_factory,
+    )
+    conversation_store = providers.Selector(
+        providers.Callable(conversation_store_backend, settings),
+        memory=memory_conversation_store,
+        mongo=mongo_conversation_store,
+    )
+
+    # --- messaging and services -------------------------------------------------------------------------------------
+    message_bus = providers.Singleton(build_message_bus, conversation_store)
+    event_dispatcher = providers.Singleton(EventDispatcher, message_bus)
+
+    user_service = providers.Factory(
+        UserService, uow_factory=unit_of_work_factory, clock=clock, dispatcher=event_dispatcher
+    )
+    conversation_service = providers.Factory(
+        ConversationService, store=conversation_store, uow_factory=unit_of_work_factory, clock=clock
+    )
+    goal_service = providers.Factory(
+        GoalService, uow_factory=unit_of_work_factory, clock=clock, dispatcher=event_dispatcher
+    )
+
+
+def build_container(settings: GaiaSettings | None = None, *, clock: Clock | None = None) -> Container:
+    """A container over the given settings (default: from the ``GAIA_`` environment) and clock."""
+    container = Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
+    return container
+
+
+async def resolve(provider: Callable[[], T | Awaitable[T]]) -> T:
+    """Call a provider; await it when it depends on an async resource (dependency-injector returns a future)."""
+    value = provider()
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+@dataclass(frozen=True)
+class Services:
+    users: UserService
+    conversations: ConversationService
+    goals: GoalService
+
+
+async def init(container: Container) -> Services:
+    """Open the selected backends' resources inside the running loop; return the application services."""
+    await resolve(container.unit_of_work_factory)
+    await resolve(container.conversation_store)
+    return Services(
+        users=await resolve(container.user_service),
+        conversations=await resolve(container.conversation_service),
+        goals=await resolve(container.goal_service),
+    )
+
+
+async def shutdown(container: Container) -> None:
+    """Close every resource that was opened, exactly once; calling it again is a no-op."""
+    result = container.shutdown_resources()  # an awaitable only when async resources exist
+    if inspect.isawaitable(result):
+        await result
+    container.reset_singletons()  # nothing keeps a closed engine or client for a later init
+
+
+@asynccontextmanager
+async def running(container: Container) -> AsyncIterator[Services]:
+    services = await init(container)
+    try:
+        yield services
+    finally:
+        await shutdown(container)
