@@ -1,0 +1,143 @@
+"""From what a parser read to domain Conversations: ids, times, descriptions, limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gaia_adapters.importers.errors import BrokenConversation
+from gaia_adapters.importers.timestamps import fill_times, first_known
+from gaia_domain.conversations import (
+    DEFAULT_DESCRIPTION,
+    MAX_CONTENT,
+    MAX_DESCRIPTION,
+    Conversation,
+    Message,
+    Role,
+    Source,
+    ToolData,
+)
+from gaia_domain.errors import InvalidInput
+from gaia_domain.ids import ConversationId, MessageId, UserId
+
+CLIP_MARKER = "\n[… cut by gaia-db import: the message was longer than 100,000 characters]"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One visible message as the export has it; ``time`` is None when the export has none."""
+
+    node_id: str
+    role: Role
+    text: str
+    time: datetime | None
+    tools: tuple[ToolData, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A path through the message tree; ``leaf`` is None for the visible thread (the one the user saw last)."""
+
+    leaf: str | None
+    messages: list[ThreadMessage]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedConversation:
+    source: str  # "chatgpt" or "claude": part of every derived id
+    export_id: str
+    title: str
+    created: datetime | None
+    updated: datetime | None
+    threads: list[Thread]  # the visible thread first, then the other branches (with --all-branches)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildContext:
+    user_id: UserId
+    now: datetime  # the last resort when a conversation has no known time at all
+    all_branches: bool = False
+
+
+@dataclass(slots=True)
+class Built:
+    conversations: list[Conversation] = field(default_factory=list)
+    messages: int = 0
+    clipped_messages: int = 0
+
+
+def conversation_id(source: str, export_id: str, leaf: str | None = None) -> ConversationId:
+    if leaf is None:
+        return ConversationId.derive(source, export_id)
+    return ConversationId.derive(source, export_id, "branch", leaf)
+
+
+def message_id(source: str, export_id: str, node_id: str, leaf: str | None = None) -> MessageId:
+    if leaf is None:
+        return MessageId.derive(source, export_id, node_id)
+    return MessageId.derive(source, export_id, "branch", leaf, node_id)
+
+
+def description(title: str, branch_number: int | None) -> str:
+    base = " ".join(title.split()) or DEFAULT_DESCRIPTION
+    suffix = f" (branch {branch_number})" if branch_number is not None else ""
+    if len(base) + len(suffix) > MAX_DESCRIPTION:
+        base = base[: MAX_DESCRIPTION - len(suffix) - 1].rstrip() + "…"
+    return base + suffix
+
+
+def clip(text: str) -> tuple[str, bool]:
+    """Text longer than a message may hold is cut (and counted) rather than losing the whole conversation."""
+    if len(text) <= MAX_CONTENT:
+        return text, False
+    return text[: MAX_CONTENT - len(CLIP_MARKER)] + CLIP_MARKER, True
+
+
+def build(parsed: ParsedConversation, ctx: BuildContext) -> Built:
+    """One Conversation per thread. Raises BrokenConversation when the domain rejects a value."""
+    built = Built()
+    for number, thread in enumerate(parsed.threads):
+        built.conversations.append(_build_thread(parsed, thread, number or None, ctx, built))
+    return built
+
+
+def _build_thread(
+    parsed: ParsedConversation, thread: Thread, branch_number: int | None, ctx: BuildContext, built: Built
+) -> Conversation:
+    known = [m.time for m in thread.messages]
+    start = first_known(parsed.created, *known, parsed.updated, ctx.now)
+    assert start is not None  # ctx.now is always known
+    times = fill_times(known, start=start)
+    messages: list[Message] = []
+    for item, created_at in zip(thread.messages, times, strict=True):
+        text, clipped = clip(item.text)
+        try:
+            messages.append(
+                Message(
+                    id=message_id(parsed.source, parsed.export_id, item.node_id, thread.leaf),
+                    role=item.role,
+                    content=text,
+                    created_at=created_at,
+                    tool_data=item.tools,
+                )
+            )
+        except InvalidInput as exc:
+            raise BrokenConversation(f"message {item.node_id!r:.60}: {exc}") from exc
+        built.clipped_messages += clipped
+    created = first_known(parsed.created, times[0] if times else None, ctx.now)
+    assert created is not None
+    updated = max([created, *([parsed.updated] if parsed.updated else []), *times[-1:]])
+    try:
+        conversation = Conversation(
+            id=conversation_id(parsed.source, parsed.export_id, thread.leaf),
+            user_id=ctx.user_id,
+            created_at=created,
+            updated_at=updated,
+            description=description(parsed.title, branch_number),
+            source=Source.WEB,
+            messages=messages,
+        )
+    except InvalidInput as exc:
+        raise BrokenConversation(str(exc)) from exc
+    built.messages += len(messages)
+    return conversation

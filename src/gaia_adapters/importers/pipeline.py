@@ -1,0 +1,193 @@
+"""The import use case: stream an export, build domain Conversations, write them in bulk batches.
+
+Guarantees (docs/import.md):
+
+* memory: one raw conversation plus the current batch, whatever the file's size;
+* a conversation is written whole or not at all (each is one document in one bulk insert);
+* ids derive from the export's own ids, so a second import of the same file inserts nothing;
+* a broken conversation is skipped and reported (index, title, reason); the others are imported;
+* a file that cannot be read gives ``error``; conversations read completely before the
+  point where the file breaks are kept (they are whole, and a re-run is idempotent).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from gaia_adapters.importers import chatgpt, claude
+from gaia_adapters.importers.building import BuildContext, ParsedConversation, build
+from gaia_adapters.importers.errors import BrokenConversation, UnusableFile
+from gaia_adapters.importers.stream import ExportFile, ExportFormat
+from gaia_domain.clock import Clock
+from gaia_domain.conversations import Conversation
+from gaia_domain.errors import DuplicateEmail, NotFound
+from gaia_domain.ids import UserId
+from gaia_domain.services import ConversationService, UserService
+from gaia_domain.users import MAX_NAME, Email, User
+
+
+class _Parser(Protocol):
+    def __call__(self, raw: object, ctx: BuildContext) -> ParsedConversation: ...
+
+
+_PARSERS: dict[ExportFormat, tuple[_Parser, Callable[[dict[str, Any]], str]]] = {
+    ExportFormat.CHATGPT: (chatgpt.parse, chatgpt.title_of),
+    ExportFormat.CLAUDE: (claude.parse, claude.title_of),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    format: ExportFormat | None = None  # None: detect from the content
+    all_branches: bool = False  # also import edited/regenerated branches, as separate conversations
+    batch_conversations: int = 200
+    batch_messages: int = 10_000  # a batch is written when either limit is reached
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedConversation:
+    index: int  # position in the file, 0-based (jq '.[index]')
+    title: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ImportReport:
+    path: Path
+    format: ExportFormat | None = None
+    bytes_total: int = 0
+    read: int = 0  # conversations read from the file
+    imported: int = 0  # conversations inserted (with --all-branches, branches count one each)
+    unchanged: int = 0  # conversations that were already there (same derived id)
+    skipped: list[SkippedConversation] = field(default_factory=list)
+    messages_read: int = 0  # visible messages of the conversations that were built
+    messages_imported: int = 0
+    messages_imported_exact: bool = True  # False when a batch was partly new (see docs/import.md)
+    clipped_messages: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything imported or unchanged; 1: some conversations skipped; 2: the file is unusable."""
+        if self.error is not None:
+            return 2
+        return 1 if self.skipped else 0
+
+
+class ImportProgress(Protocol):
+    def start(self, total_bytes: int) -> None: ...
+
+    def advance(self, *, bytes_read: int, conversations: int, messages: int) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total_bytes: int) -> None:
+        pass
+
+    def advance(self, *, bytes_read: int, conversations: int, messages: int) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class _Batch:
+    conversations: list[Conversation] = field(default_factory=list)
+    messages: int = 0
+
+
+async def ensure_user(users: UserService, email: str) -> tuple[User, bool]:
+    """The user with this email, registered (named after the address) when missing; True when created."""
+    try:
+        return await users.get_by_email(email), False
+    except NotFound:
+        pass
+    address = Email(email)
+    try:
+        return await users.register(email=address.value, name=address.value.split("@")[0][:MAX_NAME]), True
+    except DuplicateEmail:  # registered by someone else meanwhile
+        return await users.get_by_email(email), False
+
+
+async def import_export(
+    path: Path,
+    *,
+    user_id: UserId,
+    conversations: ConversationService,
+    clock: Clock,
+    options: ImportOptions = ImportOptions(),
+    progress: ImportProgress | None = None,
+) -> ImportReport:
+    """Import every conversation of the export at ``path`` for ``user_id``; never raises for bad input."""
+    report = ImportReport(path=path)
+    sink = progress or _NoProgress()
+    started = time.perf_counter()
+    batch = _Batch()
+
+    async def flush() -> None:
+        if not batch.conversations:
+            return
+        inserted = await conversations.import_conversations(batch.conversations)
+        report.imported += inserted
+        report.unchanged += len(batch.conversations) - inserted
+        if inserted == len(batch.conversations):
+            report.messages_imported += batch.messages
+        elif inserted:
+            # add_many reports a count, not which ones: count the batch's messages as an upper bound
+            report.messages_imported += batch.messages
+            report.messages_imported_exact = False
+        batch.conversations, batch.messages = [], 0
+
+    try:
+        with ExportFile(path) as export:
+            report.bytes_total = export.size
+            sink.start(export.size)
+            report.format = options.format or export.detect_format()
+            if report.format is not None:
+                parse, title_of = _PARSERS[report.format]
+                ctx = BuildContext(user_id=user_id, now=clock.now(), all_branches=options.all_branches)
+                first_index: dict[str, int] = {}
+                try:
+                    for index, raw in enumerate(export.conversations()):
+                        report.read += 1
+                        try:
+                            built = build(parse(raw, ctx), ctx)
+                            _check_unique(built.conversations, index, first_index)
+                        except BrokenConversation as exc:
+                            title = title_of(raw) if isinstance(raw, dict) else ""
+                            report.skipped.append(SkippedConversation(index, title, exc.reason))
+                            continue
+                        batch.conversations.extend(built.conversations)
+                        batch.messages += built.messages
+                        report.messages_read += built.messages
+                        report.clipped_messages += built.clipped_messages
+                        if (
+                            len(batch.conversations) >= options.batch_conversations
+                            or batch.messages >= options.batch_messages
+                        ):
+                            await flush()
+                        sink.advance(
+                            bytes_read=export.reader.bytes_read,
+                            conversations=report.read,
+                            messages=report.messages_read,
+                        )
+                except UnusableFile as exc:
+                    # Whole conversations read before the file broke are still written: see docs/import.md.
+                    report.error = str(exc)
+                await flush()
+                sink.advance(bytes_read=export.size, conversations=report.read, messages=report.messages_read)
+    except UnusableFile as exc:
+        report.error = str(exc)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_unique(built: list[Conversation], index: int, first_index: dict[str, int]) -> None:
+    """The same export id twice in one file would silently count as "unchanged": report it instead."""
+    for conversation in built:
+        earlier = first_index.setdefault(conversation.id.value, index)
+        if earlier != index:
+            raise BrokenConversation(f"the same conversation id as the conversation at index {earlier}")
