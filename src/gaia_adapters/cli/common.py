@@ -1,0 +1,135 @@
+"""What every command shares: the backend options, settings, the console and error handling.
+
+Errors never reach the user as a traceback: a domain error prints one line naming the field and
+the reason and exits with 2; anything else prints one line (URLs masked) and exits with 1.
+``GAIA_DEBUG=1`` re-raises instead, for debugging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import SecretStr, ValidationError
+from rich.console import Console
+from rich.text import Text
+
+from gaia_adapters.container import BackendUnavailable
+from gaia_adapters.settings import GaiaSettings, mask_url
+from gaia_domain.errors import DomainError, InvalidInput, NotFound
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+# Tables are wide: when the output is not a terminal (CI logs, pipes) and COLUMNS is unset, use 120 columns.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+# markup=False: user data (a message saying "[bold]") is printed as it is, never interpreted.
+console = Console(highlight=False, markup=False, width=_WIDTH)
+err_console = Console(stderr=True, highlight=False, markup=False, width=_WIDTH)
+
+
+def headline(label: str, text: str, style: str = "bold") -> None:
+    """A line with a styled label: ``label`` in ``style``, then the plain ``text``."""
+    console.print(Text.assemble((label, style), " ", text))
+
+
+PostgresUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--postgres-url",
+        envvar="GAIA_POSTGRES_URL",
+        help="PostgreSQL URL (postgresql+asyncpg://user:password@host/db) for users, goals and the outbox.",
+        show_default=False,
+    ),
+]
+MongoUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--mongo-url",
+        envvar="GAIA_MONGO_URL",
+        help="MongoDB URL (mongodb://host:port) for conversations.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """The options given before the command name (``gaia-db --postgres-url URL demo``)."""
+
+    postgres_url: str | None = None
+    mongo_url: str | None = None
+
+
+def settings_for(ctx: typer.Context, postgres_url: str | None, mongo_url: str | None) -> GaiaSettings:
+    """Settings from the environment, overridden by the global options, overridden by the command's."""
+    given = ctx.find_object(GlobalOptions) or GlobalOptions()
+    chosen = {"postgres_url": postgres_url or given.postgres_url, "mongo_url": mongo_url or given.mongo_url}
+    try:
+        settings = GaiaSettings()  # the GAIA_ environment, validated
+        return settings.model_copy(update={name: SecretStr(url) for name, url in chosen.items() if url})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        fail(f"invalid setting: {field}: {first['msg']}", EXIT_BAD_INPUT)
+
+
+def describe_backends(settings: GaiaSettings) -> str:
+    """One line naming where each kind of data lives; passwords masked."""
+    pg, mongo = settings.postgres_url_value(), settings.mongo_url_value()
+    relational = f"PostgreSQL {mask_url(pg)}" if pg else "memory"
+    documents = f"MongoDB {mask_url(mongo)} (database {settings.mongo_database})" if mongo else "memory"
+    return f"users & goals: {relational}; conversations: {documents}"
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    err_console.print(Text.assemble(("error:", "bold red"), " ", mask_url(message)), soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def domain_error_line(exc: DomainError) -> str:
+    if isinstance(exc, InvalidInput):
+        return f"invalid input: {exc.field}: {exc.reason}"
+    if isinstance(exc, NotFound):
+        return f"not found: {exc.entity} {exc.key}"
+    return str(exc)
+
+
+def run(work: Callable[[], Awaitable[int | None]]) -> None:
+    """Run a command's coroutine; map its errors to one line and an exit code."""
+    if os.environ.get("GAIA_DEBUG") == "1":
+        code = asyncio.run(_call(work))
+    else:
+        try:
+            code = asyncio.run(_call(work))
+        except typer.Exit:
+            raise
+        except DomainError as exc:
+            fail(domain_error_line(exc), EXIT_BAD_INPUT)
+        except BackendUnavailable as exc:
+            fail(str(exc), EXIT_FAILURE)
+        except Exception as exc:  # noqa: BLE001 - the CLI boundary: one masked line, never a traceback
+            fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
+    if code:
+        raise typer.Exit(code)
+
+
+async def _call(work: Callable[[], Awaitable[int | None]]) -> int | None:
+    return await work()
+
+
+def require_feature(module: str, attribute: str, feature: str) -> Any:
+    """``module.attribute``, imported only when a command needs it; a clear exit when it is not installed."""
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ImportError as exc:  # the module, or a driver it needs, is missing
+        fail(f"{feature} is not available in this installation ({module}.{attribute}: {exc})", EXIT_FAILURE)
+    except AttributeError:
+        fail(f"{feature} is not available in this installation ({module} has no {attribute})", EXIT_FAILURE)

@@ -1,0 +1,83 @@
+"""``gaia-db migrate``: PostgreSQL schema to head (Alembic), then the pending MongoDB migrations.
+
+Both steps are idempotent: a second run changes nothing. The adapters are imported only here,
+so the command works (and explains what is missing) on an installation without a driver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Sized
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from gaia_adapters.cli.common import (
+    EXIT_BAD_INPUT,
+    MongoUrl,
+    PostgresUrl,
+    console,
+    describe_backends,
+    fail,
+    headline,
+    require_feature,
+    run,
+    settings_for,
+)
+from gaia_adapters.settings import GaiaSettings, mask_url
+
+
+def migrate(ctx: typer.Context, postgres_url: PostgresUrl = None, mongo_url: MongoUrl = None) -> None:
+    """Upgrade the PostgreSQL schema to head, then apply pending MongoDB migrations (idempotent)."""
+    settings = settings_for(ctx, postgres_url, mongo_url)
+    if settings.backend == "memory":
+        fail(
+            "nothing to migrate: give --postgres-url and/or --mongo-url (or GAIA_POSTGRES_URL/GAIA_MONGO_URL)",
+            EXIT_BAD_INPUT,
+        )
+    run(lambda: _migrate(settings))
+
+
+class MigrationProgress:
+    """The ``progress`` callback handed to ``run_pending``: ``progress(migration_id, done, total)``.
+
+    ``total`` may be ``None`` while it is unknown; each migration gets its own bar.
+    """
+
+    def __init__(self, bar: Progress) -> None:
+        self._bar = bar
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, migration_id: str, done: int, total: int | None = None) -> None:
+        task = self._tasks.get(migration_id)
+        if task is None:
+            task = self._tasks[migration_id] = self._bar.add_task(migration_id, total=total)
+        self._bar.update(task, completed=done, total=total)
+
+
+async def _migrate(settings: GaiaSettings) -> int:
+    headline("gaia-db migrate", f"— {describe_backends(settings)}")
+    postgres_url = settings.postgres_url_value()
+    if postgres_url:
+        upgrade_to_head = require_feature("gaia_adapters.postgres.migrate", "upgrade_to_head", "PostgreSQL migrations")
+        console.print(f"PostgreSQL {mask_url(postgres_url)}: upgrading the schema to head")
+        if inspect.iscoroutinefunction(upgrade_to_head):
+            await upgrade_to_head(postgres_url)
+        else:  # Alembic's command API is synchronous; keep it off the event loop
+            await asyncio.to_thread(upgrade_to_head, postgres_url)
+        console.print("PostgreSQL: schema at head")
+    if settings.mongo_url_value():
+        run_pending = require_feature("gaia_adapters.mongo.migrations", "run_pending", "MongoDB migrations")
+        open_client = require_feature("gaia_adapters.mongo.client", "open_client", "the MongoDB client")
+        close_client = require_feature("gaia_adapters.mongo.client", "close_client", "the MongoDB client")
+        client = await open_client(settings)
+        try:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console) as bar:
+                applied = await run_pending(client[settings.mongo_database], progress=MigrationProgress(bar))
+        finally:
+            await close_client(client)
+        count = f"{len(applied)} migration(s) applied" if isinstance(applied, Sized) else "migrations applied"
+        console.print(f"MongoDB (database {settings.mongo_database}): {count}, none pending")
+    return 0
