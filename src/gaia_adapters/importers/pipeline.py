@@ -24,7 +24,7 @@ from gaia_adapters.importers.errors import BrokenConversation, UnusableFile
 from gaia_adapters.importers.stream import ExportFile, ExportFormat
 from gaia_domain.clock import Clock
 from gaia_domain.conversations import Conversation
-from gaia_domain.errors import DuplicateEmail, NotFound
+from gaia_domain.errors import DuplicateEmail, NotFound, StoreUnavailable
 from gaia_domain.ids import UserId
 from gaia_domain.services import ConversationService, UserService
 from gaia_domain.users import MAX_NAME, Email, User
@@ -68,12 +68,15 @@ class ImportReport:
     messages_imported: int = 0
     messages_imported_exact: bool = True  # False when a batch was partly new (see docs/import.md)
     clipped_messages: int = 0
-    error: str | None = None
+    error: str | None = None  # the file could not be read (to its end)
+    store_error: str | None = None  # the database failed; the import stopped there
     seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
-        """0: everything imported or unchanged; 1: some conversations skipped; 2: the file is unusable."""
+        """0: all imported or unchanged; 1: some conversations skipped; 2: unusable file; 3: the database failed."""
+        if self.store_error is not None:
+            return 3
         if self.error is not None:
             return 2
         return 1 if self.skipped else 0
@@ -181,6 +184,9 @@ async def import_export(
                 sink.advance(bytes_read=export.size, conversations=report.read, messages=report.messages_read)
     except UnusableFile as exc:
         report.error = str(exc)
+    except StoreUnavailable as exc:
+        # The batch being written may or may not have landed; a re-run completes it without duplicates.
+        report.store_error = str(exc)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -100,6 +100,8 @@ class ExportFile:
                         return ExportFormat.CLAUDE
                 elif event == "end_map" and prefix == level:
                     break  # the first conversation ended without either key
+                elif prefix == level and event not in ("start_map", "map_key"):
+                    break  # the first item is not an object at all
                 elif event == "end_array" and prefix == "" and self.is_list:
                     return None  # an empty list
                 if count > _DETECT_EVENTS:

@@ -113,7 +113,7 @@ def gpt_conversation(
         for node_id, (parent, message) in nodes.items()
     }
     for node_id, (parent, _) in nodes.items():
-        if parent is not None:
+        if parent in mapping:  # a parent that is not in the export stays dangling (broken-file tests)
             mapping[parent]["children"].append(node_id)
     return {
         "title": title,
