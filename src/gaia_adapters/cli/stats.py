@@ -8,7 +8,7 @@ import typer
 
 from gaia_adapters.cli import tables
 from gaia_adapters.cli.common import MongoUrl, PostgresUrl, console, run, settings_for
-from gaia_adapters.container import build_container, running
+from gaia_adapters.container import Services, build_container, running
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.schemas import StatsOut
 
@@ -30,11 +30,15 @@ def stats(
 
 async def _stats(settings: GaiaSettings, email: str, as_json: bool) -> int:
     async with running(build_container(settings)) as app:
-        found = await app.users.get_by_email(email)
-        result = await app.conversations.stats(found.id)
+        await show_stats(app, email, as_json=as_json)
+    return 0
+
+
+async def show_stats(app: Services, email: str, *, as_json: bool = False) -> None:
+    found = await app.users.get_by_email(email)
+    result = await app.conversations.stats(found.id)
     if as_json:
         console.print_json(StatsOut.from_domain(result).model_dump_json())
-        return 0
+        return
     for table in tables.stats_tables(f"Statistics of {found.email.value}", result):
         console.print(table)
-    return 0

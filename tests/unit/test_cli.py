@@ -1,0 +1,170 @@
+"""``gaia-db``: every command listed, the demo end to end, one-line errors with exit code 2, masked URLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.core import TyperCommand
+from typer.testing import CliRunner
+
+from gaia_adapters.cli import app
+from gaia_adapters.cli.common import GlobalOptions, console, require_feature, settings_for
+from gaia_adapters.cli.stats import show_stats
+from gaia_adapters.container import build_container, running
+from gaia_domain.conversations import ToolData
+from gaia_domain.services import NewMessage
+
+COMMANDS = ("demo", "migrate", "import", "stats", "doctor", "relay")
+SECRET = "pa55-w0rd-never-shown"
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in ("GAIA_POSTGRES_URL", "GAIA_MONGO_URL", "GAIA_DEBUG", "GAIA_MONGO_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GAIA_")}
+    env["COLUMNS"] = "140"
+    return env
+
+
+def test_help_lists_every_command(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert f" {command} " in result.output
+    assert "--postgres-url" in result.output
+    assert "--mongo-url" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_takes_the_backend_options(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "--postgres-url" in result.output
+    assert "--mongo-url" in result.output
+    assert "GAIA_POSTGRES_URL" in result.output
+
+
+def test_demo_runs_the_whole_scenario_and_exits_0() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gaia_adapters.cli", "demo"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout
+    for title in (
+        "Users",
+        "Ada's conversations (newest activity first, page 1 of 2)",
+        "'Weekend in Lisbon': last 3 of 5 messages",
+        "Pinned messages (newest first)",
+        "Search 'LISBON'",
+        "Goal 'Run a half marathon': roadmap completed node by node",
+        "Messages per day (UTC)",
+        "Messages by role",
+        "Top tools",
+        "Events dispatched after commit",
+    ):
+        assert title in out
+    assert "users & goals: memory; conversations: memory" in out
+    assert "Rejected a roadmap edit, stored goal unchanged (version 1): roadmap.edges:" in out
+    assert "0% → 16% → 33% → 50% → 66% → 83% → 100%" in out
+    assert "Deleted Linus: conversations 2 -> 0" in out
+    assert "Demo finished: 3 users, 4 conversations and 11 messages" in out
+    assert "flight_search" in out
+
+
+def test_bad_email_exits_2_naming_the_field(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["stats", "--user", "not-an-email"])
+    assert result.exit_code == 2
+    assert "invalid input: email: is not a valid email address" in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unknown_user_exits_2_with_one_line(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["stats", "--user", "nobody@example.org"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: not found: user nobody@example.org"
+
+
+def test_invalid_setting_exits_2_naming_it(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["stats", "--user", "a@example.org"], env={"GAIA_MONGO_DATABASE": "bad/name"})
+    assert result.exit_code == 2
+    assert "invalid setting: mongo_database:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_migrate_without_a_database_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 2
+    assert "nothing to migrate" in result.output
+
+
+def test_passwords_never_printed(runner: CliRunner) -> None:
+    url = f"postgresql+asyncpg://gaia:{SECRET}@127.0.0.1:1/gaia_missing"
+    for args in (["--postgres-url", url, "stats", "--user", "a@example.org"], ["demo", "--postgres-url", url]):
+        result = runner.invoke(app, args)
+        assert result.exit_code in (1, 2)
+        assert SECRET not in result.output
+        assert "Traceback" not in result.output
+    result = runner.invoke(app, ["demo"], env={"GAIA_MONGO_URL": f"mongodb://gaia:{SECRET}@127.0.0.1:1/?timeoutMS=200"})
+    assert SECRET not in result.output
+    assert "gaia:***@127.0.0.1:1" in result.output
+
+
+def test_command_options_override_global_ones_which_override_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GAIA_POSTGRES_URL", "postgresql+asyncpg://env@h/db")
+    monkeypatch.setenv("GAIA_MONGO_URL", "mongodb://env@h")
+    ctx = typer.Context(TyperCommand("x"), obj=GlobalOptions(postgres_url="postgresql+asyncpg://global@h/db"))
+    settings = settings_for(ctx, None, "mongodb://command@h")
+    assert settings.postgres_url_value() == "postgresql+asyncpg://global@h/db"
+    assert settings.mongo_url_value() == "mongodb://command@h"
+    assert settings_for(typer.Context(TyperCommand("x")), None, None).mongo_url_value() == "mongodb://env@h"
+
+
+def test_missing_feature_exits_1_with_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit) as caught:
+        require_feature("gaia_adapters.no_such_module", "run", "gaia-db example")
+    assert caught.value.exit_code == 1
+    assert "gaia-db example is not available in this installation" in capsys.readouterr().err
+
+
+async def test_stats_prints_every_aggregation() -> None:
+    async with running(build_container()) as services:
+        user = await services.users.register(email="Stats@Example.org", name="S")
+        conversation = await services.conversations.start(user.id, messages=[NewMessage(role="user", content="hi")])
+        sent = await services.conversations.send_messages(
+            user.id,
+            conversation.id,
+            [NewMessage(role="assistant", content="done", tool_data=(ToolData("calculator", {"x": 1}),))],
+        )
+        await services.conversations.pin_message(user.id, conversation.id, sent[0].id)
+        with console.capture() as tables_out:
+            await show_stats(services, "stats@example.org")
+        with console.capture() as json_out:
+            await show_stats(services, "STATS@example.org", as_json=True)
+    text = tables_out.get()
+    for title in ("Statistics of Stats@Example.org", "Messages per day (UTC)", "Messages by role", "Top tools"):
+        assert title in text
+    assert "calculator" in text
+    data = json.loads(json_out.get())
+    assert (data["conversations"], data["messages"], data["pinned"]) == (1, 2, 1)
+    assert data["messages_by_role"] == {"assistant": 1, "user": 1}
+    assert data["top_tools"] == [{"tool_name": "calculator", "uses": 1}]
+    assert sum(data["messages_per_day"].values()) == 2
