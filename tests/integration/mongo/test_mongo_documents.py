@@ -1,0 +1,159 @@
+"""Document mapping and upgrade on read: current round trip, and every legacy GAIA document of the shared data.
+
+The legacy file is read where it lives (``../shared/data``, or ``GAIA_SHARED_DATA``); it is never copied here.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bson import ObjectId, json_util
+
+from gaia_adapters.mongo.documents import (
+    SCHEMA_VERSION,
+    ConversationDocument,
+    LegacyOwnerUnmapped,
+    conversation_from_document,
+    conversation_to_document,
+    parse_legacy_time,
+    upgrade_document,
+)
+from gaia_domain.clock import TickingClock
+from gaia_domain.conversations import Role, Source, ToolData
+from gaia_domain.errors import InvalidInput
+from gaia_domain.ids import MessageId, UserId
+from gaia_domain.testing import builders
+
+
+def shared_data(name: str) -> Path:
+    root = Path(os.environ.get("GAIA_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
+    path = root / name
+    if not path.exists():
+        pytest.skip(f"shared data file {path} not found (set GAIA_SHARED_DATA)")
+    return path
+
+
+def legacy_documents() -> list[dict[str, Any]]:
+    documents: list[dict[str, Any]] = json_util.loads(shared_data("gaia-legacy-conversations.json").read_text("utf-8"))
+    return documents
+
+
+OWNER = UserId(uuid.UUID("0190f5a8-0000-7000-8000-000000000001"))
+
+
+def test_current_documents_round_trip_exactly() -> None:
+    clock = TickingClock()
+    conversation = builders.conversation(clock, UserId.new(), description="Round trip", contents=["a", "b", "c"])
+    conversation.messages[1] = builders.message(clock, "tools", role=Role.TOOL, tools=["web_search"])
+    conversation.messages[2] = conversation.messages[2].__class__(
+        id=MessageId.new(),
+        role=Role.ASSISTANT,
+        content="edited",
+        created_at=clock.now(),
+        pinned=True,
+        reply_to=conversation.messages[0].id,
+        edited_at=clock.now(),
+    )
+    document = conversation_to_document(conversation)
+    assert isinstance(document["_id"], ObjectId)
+    assert document["schema_version"] == SCHEMA_VERSION
+    assert document["user_id"] == conversation.user_id.value
+    assert conversation_from_document(document) == conversation
+    assert ConversationDocument.model_validate(document).id == conversation.id.value
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2025-11-03T09:14:22.512000+00:00", datetime(2025, 11, 3, 9, 14, 22, 512000, tzinfo=UTC)),
+        ("2025-12-24T23:59:59.999Z", datetime(2025, 12, 24, 23, 59, 59, 999000, tzinfo=UTC)),
+        ("2026-01-15T07:00:00", datetime(2026, 1, 15, 7, 0, tzinfo=UTC)),  # no zone: UTC
+        ("2026-03-09T18:45:10.123456+05:30", datetime(2026, 3, 9, 13, 15, 10, 123000, tzinfo=UTC)),
+        (datetime(2026, 1, 1, 10, 0, 0, 999999), datetime(2026, 1, 1, 10, 0, 0, 999000, tzinfo=UTC)),
+    ],
+)
+def test_legacy_times_in_every_form_become_utc_milliseconds(stored: object, expected: datetime) -> None:
+    parsed = parse_legacy_time("created_at", stored)
+    assert parsed == expected
+    assert parsed.utcoffset() == timedelta(0)
+
+
+def test_a_time_that_is_not_iso_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput):
+        parse_legacy_time("created_at", "yesterday")
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_every_legacy_document_upgrades_to_a_valid_current_document(index: int) -> None:
+    documents = legacy_documents()
+    assert len(documents) == 5
+    raw = documents[index]
+    original = json_util.dumps(raw)
+    upgraded = upgrade_document(raw, owner=OWNER)
+    assert json_util.dumps(raw) == original  # the input is not changed
+    assert upgraded["schema_version"] == SCHEMA_VERSION
+    assert upgraded["legacy_user_id"] == raw["user_id"]
+    conversation = ConversationDocument.model_validate(upgraded).to_domain()
+    assert conversation.id.value == str(raw["_id"])
+    assert conversation.user_id == OWNER
+    assert conversation.message_count == len(raw.get("messages", []))
+    assert conversation.description == raw["description"]
+    assert conversation.source == Source(raw["source"])
+    assert conversation.starred is raw.get("starred", False)
+    assert conversation.unread is raw.get("is_unread", False)
+    assert conversation.is_system_generated is raw.get("is_system_generated", False)
+    assert conversation.system_purpose == raw.get("system_purpose")
+    assert conversation.created_at == parse_legacy_time("createdAt", raw["createdAt"])
+    assert conversation.updated_at == parse_legacy_time("updatedAt", raw["updatedAt"])
+    for legacy, message in zip(raw.get("messages", []), conversation.messages, strict=True):
+        assert message.id.value == legacy["message_id"]
+        assert message.role == (Role.ASSISTANT if legacy["type"] == "bot" else Role.USER)
+        assert message.content == legacy["response"]
+        assert message.created_at == parse_legacy_time("date", legacy["date"])
+        assert message.pinned is legacy.get("pinned", False)
+        expected_tools = [
+            ToolData(t["tool_name"], t.get("data") or {}, t.get("tool_category")) for t in legacy.get("tool_data", [])
+        ]
+        assert list(message.tool_data) == expected_tools
+        reply = legacy.get("replyToMessage")
+        assert message.reply_to == (MessageId(reply["id"]) if reply else None)
+    # Fields the domain has no place for stay in the document, untouched.
+    for key in ("conversation_id", "metadata", "artifacts"):
+        if key in raw:
+            assert upgraded[key] == raw[key]
+    for legacy, stored in zip(raw.get("messages", []), upgraded["messages"], strict=True):
+        for key in ("follow_up_actions", "fileIds", "fileData", "error", "disclaimer", "subtype", "selectedTool"):
+            if key in legacy:
+                assert stored[key] == legacy[key]
+
+
+def test_legacy_quirks_are_read_as_documented() -> None:
+    by_id = {str(d["_id"]): d for d in legacy_documents()}
+    no_messages = conversation_from_document(upgrade_document(by_id["600000000000000000000004"], owner=OWNER))
+    assert no_messages.messages == []
+    assert no_messages.message_count == 0
+    error_reply = conversation_from_document(upgrade_document(by_id["600000000000000000000002"], owner=OWNER))
+    assert error_reply.messages[1].content == ""
+    assert error_reply.messages[0].content.startswith("Напомни")
+    naive = conversation_from_document(upgrade_document(by_id["600000000000000000000003"], owner=OWNER))
+    assert naive.created_at == datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+
+
+def test_a_legacy_owner_is_never_guessed() -> None:
+    raw = legacy_documents()[0]
+    with pytest.raises(LegacyOwnerUnmapped) as caught:
+        upgrade_document(raw)
+    assert caught.value.legacy_owner == raw["user_id"]
+    assert caught.value.conversation_id == str(raw["_id"])
+
+
+def test_a_newer_schema_version_is_refused() -> None:
+    document = conversation_to_document(builders.conversation(TickingClock(), UserId.new()))
+    document["schema_version"] = SCHEMA_VERSION + 1
+    with pytest.raises(InvalidInput):
+        conversation_from_document(document)
