@@ -90,8 +90,11 @@ async def _import(
         console.print(Text(f"gaia-db import — {describe_backends(settings)}", style="bold"))
         if settings.backend == "memory":
             console.print(
-                "[dim]memory backend: nothing is kept after this command; "
-                "use --postgres-url/--mongo-url to import for real[/dim]"
+                Text(
+                    "memory backend: nothing is kept after this command; "
+                    "use --postgres-url/--mongo-url to import for real",
+                    style="dim",
+                )
             )
         report = await run_import(app, container.clock(), file, email, options, show_progress=show_progress)
     return report.exit_code
@@ -125,7 +128,10 @@ class _RatesColumn(ProgressColumn):
         elapsed = task.elapsed or 0.0
         conversations = int(task.fields.get("conversations", 0))
         messages = int(task.fields.get("messages", 0))
-        per_second = (lambda n: f"{n / elapsed:,.0f}/s") if elapsed > 0 else (lambda n: "-/s")
+
+        def per_second(count: int) -> str:
+            return f"{count / elapsed:,.0f}/s" if elapsed > 0 else "-/s"
+
         return Text(
             f"{conversations:,} conversations ({per_second(conversations)}) · "
             f"{messages:,} messages ({per_second(messages)})",

@@ -93,7 +93,7 @@ async def test_hidden_system_messages_are_skipped(tmp_path: Path) -> None:
             "flagged": ("sys", gpt_message("system", "You are ChatGPT", hidden=True)),
             "ctx": (
                 "flagged",
-                gpt_message("user", content={"content_type": "user_editable_context", "user_profile": "x"}),
+                gpt_message("user", content={"content_type": "user_editable_context", "text": "about me"}),
             ),
             "q": ("ctx", gpt_message("user", "hello")),
             "shown": ("q", gpt_message("system", "a visible system note")),

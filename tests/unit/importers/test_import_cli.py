@@ -1,0 +1,104 @@
+"""``gaia-db import``: exit codes, the summary, the skipped table, idempotency through the command's code."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from import_helpers import EMAIL, gpt_chain, shared_file, write_json
+from rich.console import Console
+from typer.testing import CliRunner
+
+from gaia_adapters.cli import app
+from gaia_adapters.cli.import_command import run_import
+from gaia_adapters.container import build_container, running
+from gaia_adapters.importers import ImportOptions
+from gaia_domain.clock import TickingClock
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in ("GAIA_POSTGRES_URL", "GAIA_MONGO_URL", "GAIA_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+def test_real_export_exits_0_with_the_summary(runner: CliRunner) -> None:
+    path = shared_file("chatgpt-LibreChat-export.json")
+    result = runner.invoke(app, ["import", str(path), "--user", EMAIL])
+    assert result.exit_code == 0, result.output
+    assert "Import of chatgpt-LibreChat-export.json (chatgpt" in result.output
+    assert "│ imported                     │             2 │       19 │" in result.output
+    assert f"user {EMAIL} (created" in result.output
+
+
+def test_all_branches_flag_imports_the_branches(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["import", str(shared_file("chatgpt-LibreChat-tree.json")), "--user", EMAIL, "--all-branches"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "│ imported                     │             3 │       18 │" in result.output
+
+
+def test_one_broken_conversation_exits_1_and_lists_it(runner: CliRunner, tmp_path: Path) -> None:
+    broken = {"title": "Nothing in here", "conversation_id": "x", "mapping": {}}
+    path = write_json(tmp_path, [gpt_chain("a", [("user", "hi")]), broken, gpt_chain("b", [("user", "yo")])])
+    result = runner.invoke(app, ["import", str(path), "--user", EMAIL])
+    assert result.exit_code == 1, result.output
+    assert "Skipped conversations" in result.output
+    assert "Nothing in here" in result.output
+    assert "no messages (mapping is missing or empty)" in result.output
+    assert "│ imported                     │             2 │        2 │" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b'[{"title": "cut', "truncated?"), (b"not json at all", "is not a chat export")],
+    ids=["truncated", "not-json"],
+)
+def test_unusable_file_exits_2_with_a_clear_error(
+    runner: CliRunner, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "export.json"
+    path.write_bytes(content)
+    result = runner.invoke(app, ["import", str(path), "--user", EMAIL], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "unusable file:" in result.output
+    assert expected in result.output
+
+
+def test_forced_format_and_bad_email(runner: CliRunner, tmp_path: Path) -> None:
+    path = write_json(tmp_path, [gpt_chain("a", [("user", "hi")])])
+    forced = runner.invoke(app, ["import", str(path), "--user", EMAIL, "--format", "claude"])
+    assert forced.exit_code == 1, forced.output
+    bad_email = runner.invoke(app, ["import", str(path), "--user", "not-an-email"])
+    assert bad_email.exit_code == 2
+    assert "invalid input: email" in bad_email.output
+
+
+async def test_second_import_on_the_same_backend_reports_everything_unchanged() -> None:
+    path = shared_file("chatgpt-LibreChat-export.json")
+    container = build_container(clock=TickingClock())
+    out = Console(file=io.StringIO(), width=120)
+    async with running(container) as services:
+        first = await run_import(services, container.clock(), path, EMAIL, ImportOptions(), out=out)
+        second = await run_import(services, container.clock(), path, EMAIL, ImportOptions(), out=out)
+    assert (first.imported, first.unchanged, first.exit_code) == (2, 0, 0)
+    assert (second.imported, second.unchanged, second.exit_code) == (0, 2, 0)
+
+
+def test_the_installed_command_runs_as_a_process(tmp_path: Path) -> None:
+    path = write_json(tmp_path, [gpt_chain("a", [("user", "héllo")])])
+    done = subprocess.run(
+        [sys.executable, "-m", "gaia_adapters.cli", "import", str(path), "--user", EMAIL, "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "140"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "│ imported                     │             1 │        1 │" in done.stdout
