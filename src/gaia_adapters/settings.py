@@ -59,7 +59,7 @@ class GaiaSettings(BaseSettings):
     @classmethod
     def _database_name(cls, value: str) -> str:
         if not value or any(c in value for c in '/\\. "$\x00') or len(value) > 63:
-            raise ValueError("must be a valid MongoDB database name (no /\\. \"$, at most 63 characters)")
+            raise ValueError('must be a valid MongoDB database name (no /\\. "$, at most 63 characters)')
         return value
 
     @property
