@@ -25,6 +25,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Literal, NoReturn, TypeVar
 
 from dependency_injector import containers, providers
@@ -35,6 +36,12 @@ from gaia_domain.clock import Clock, SystemClock
 from gaia_domain.events import UserDeleted
 from gaia_domain.ports import ConversationStore, UnitOfWork
 from gaia_domain.services import ConversationService, EventDispatcher, GoalService, MessageBus, UserService
+
+mongo_resources: ModuleType | None
+try:  # the MongoDB backend needs the "mongo" extra (pymongo); without it the placeholder says what to install
+    from gaia_adapters.mongo import resources as mongo_resources
+except ImportError:  # pragma: no cover - exercised only in installations without pymongo
+    mongo_resources = None
 
 T = TypeVar("T")
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -89,12 +96,15 @@ class Container(containers.DeclarativeContainer):
         _backend_missing, "postgres", "postgres"
     )
 
-    # --- MongoDB backend (issue 4 replaces these placeholders) ---------------------------------------------------
-    # mongo_client = providers.Resource(<async generator: open the client in the loop, yield it, close it>, settings)
-    # mongo_database = <the client's database named settings.mongo_database> (used by `gaia-db migrate`)
-    mongo_conversation_store: providers.Provider[ConversationStore] = providers.Callable(
-        _backend_missing, "mongo", "mongo"
-    )
+    # --- MongoDB backend: the client is an async resource (opened in the loop, closed once by shutdown) -----------
+    if mongo_resources is not None:
+        mongo_client = providers.Resource(mongo_resources.client, settings)
+        mongo_database = providers.Singleton(mongo_resources.database, mongo_client, settings)  # for `gaia-db migrate`
+        mongo_conversation_store: providers.Provider[ConversationStore] = providers.Singleton(
+            mongo_resources.conversation_store, mongo_database
+        )
+    else:  # pragma: no cover
+        mongo_conversation_store = providers.Callable(_backend_missing, "mongo", "mongo")
 
     # --- selection --------------------------------------------------------------------------------------------------
     unit_of_work_factory = providers.Selector(
