@@ -23,7 +23,6 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TransferSpeedColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -133,8 +132,7 @@ class _RatesColumn(ProgressColumn):
             return f"{count / elapsed:,.0f}/s" if elapsed > 0 else "-/s"
 
         return Text(
-            f"{conversations:,} conversations ({per_second(conversations)}) · "
-            f"{messages:,} messages ({per_second(messages)})",
+            f"{conversations:,} conv {per_second(conversations)} · {messages:,} msg {per_second(messages)}",
             style="cyan",
         )
 
@@ -144,10 +142,9 @@ class RichImportProgress:
 
     def __init__(self, target: Console, *, enabled: bool = True) -> None:
         self._progress = Progress(
-            TextColumn("[bold]importing"),
-            BarColumn(),
+            TextColumn("[bold]import"),
+            BarColumn(bar_width=16),
             DownloadColumn(),
-            TransferSpeedColumn(),
             _RatesColumn(),
             TimeElapsedColumn(),
             console=target,
