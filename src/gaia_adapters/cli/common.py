@@ -22,7 +22,7 @@ from rich.text import Text
 
 from gaia_adapters.container import BackendUnavailable
 from gaia_adapters.settings import GaiaSettings, mask_url
-from gaia_domain.errors import DomainError, InvalidInput, NotFound
+from gaia_domain.errors import DomainError, InvalidInput, NotFound, StoreUnavailable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -111,14 +111,22 @@ def run(work: Callable[[], Awaitable[int | None]]) -> None:
             code = asyncio.run(_call(work))
         except typer.Exit:
             raise
+        except StoreUnavailable as exc:  # a database down or unreachable: not the caller's input
+            fail(_one_line(str(exc)), EXIT_FAILURE)
         except DomainError as exc:
             fail(domain_error_line(exc), EXIT_BAD_INPUT)
         except BackendUnavailable as exc:
             fail(str(exc), EXIT_FAILURE)
         except Exception as exc:  # noqa: BLE001 - the CLI boundary: one masked line, never a traceback
-            fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
+            fail(_one_line(f"{type(exc).__name__}: {exc}"), EXIT_FAILURE)
     if code:
         raise typer.Exit(code)
+
+
+def _one_line(message: str, limit: int = 300) -> str:
+    """Driver messages can be long (a whole topology description): first line, bounded."""
+    first = message.strip().splitlines()[0] if message.strip() else message
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 async def _call(work: Callable[[], Awaitable[int | None]]) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Sized
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -25,6 +25,7 @@ from gaia_adapters.cli.common import (
     run,
     settings_for,
 )
+from gaia_adapters.container import build_container, resolve, shutdown
 from gaia_adapters.settings import GaiaSettings, mask_url
 
 
@@ -63,21 +64,39 @@ async def _migrate(settings: GaiaSettings) -> int:
         upgrade_to_head = require_feature("gaia_adapters.postgres.migrate", "upgrade_to_head", "PostgreSQL migrations")
         console.print(f"PostgreSQL {mask_url(postgres_url)}: upgrading the schema to head")
         if inspect.iscoroutinefunction(upgrade_to_head):
-            await upgrade_to_head(postgres_url)
-        else:  # Alembic's command API is synchronous; keep it off the event loop
-            await asyncio.to_thread(upgrade_to_head, postgres_url)
-        console.print("PostgreSQL: schema at head")
+            revisions = await upgrade_to_head(postgres_url)
+        else:  # a synchronous Alembic call: keep it off the event loop
+            revisions = await asyncio.to_thread(upgrade_to_head, postgres_url)
+        console.print(f"PostgreSQL: schema at head ({_applied(revisions)})")
     if settings.mongo_url_value():
-        run_pending = require_feature("gaia_adapters.mongo.migrations", "run_pending", "MongoDB migrations")
-        open_client = require_feature("gaia_adapters.mongo.client", "open_client", "the MongoDB client")
-        close_client = require_feature("gaia_adapters.mongo.client", "close_client", "the MongoDB client")
-        client = await open_client(settings)
-        try:
+        await _migrate_mongo(settings)
+    return 0
+
+
+async def _migrate_mongo(settings: GaiaSettings) -> None:
+    run_pending = require_feature("gaia_adapters.mongo.migrations", "run_pending", "MongoDB migrations")
+    container = build_container(settings)
+    try:  # the container's client: opened in this loop, closed once by shutdown
+        database = await resolve(container.mongo_database)
+        options: dict[str, Any] = {}
+        if settings.postgres_url:
+            # Legacy conversations name GAIA's own owner ids: map them through the users' legacy_id.
+            resolver = require_feature(
+                "gaia_adapters.mongo.migrations", "user_repository_resolver", "legacy owner mapping"
+            )
+            options["legacy_owner_resolver"] = resolver(await resolve(container.unit_of_work_factory))
+        pending = require_feature("gaia_adapters.mongo.migrations", "pending", "MongoDB migrations")
+        applied: list[str] = []
+        if await pending(database):
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=console) as bar:
-                applied = await run_pending(client[settings.mongo_database], progress=MigrationProgress(bar))
-        finally:
-            await close_client(client)
-        count = f"{len(applied)} migration(s) applied" if isinstance(applied, Sized) else "migrations applied"
-        console.print(f"MongoDB (database {settings.mongo_database}): {count}, none pending")
-    return 0
+                applied = await run_pending(database, progress=MigrationProgress(bar), **options)
+    finally:
+        await shutdown(container)
+    console.print(f"MongoDB (database {settings.mongo_database}): up to date ({_applied(applied)})")
+
+
+def _applied(ids: object) -> str:
+    if isinstance(ids, list | tuple) and ids:
+        return f"applied now: {', '.join(map(str, ids))}"
+    return "nothing to apply" if isinstance(ids, list | tuple) else "done"
