@@ -66,16 +66,21 @@ class Built:
     clipped_messages: int = 0
 
 
-def conversation_id(source: str, export_id: str, leaf: str | None = None) -> ConversationId:
-    if leaf is None:
-        return ConversationId.derive(source, export_id)
-    return ConversationId.derive(source, export_id, "branch", leaf)
+# Ids derive from the owner and the export's own ids: the same file maps to the same ids for the same user
+# (a re-import adds nothing), while two users importing the same file each get their own conversations
+# (conversation ids are global: without the owner, the second user's import would be silently "unchanged").
 
 
-def message_id(source: str, export_id: str, node_id: str, leaf: str | None = None) -> MessageId:
+def conversation_id(source: str, owner: UserId, export_id: str, leaf: str | None = None) -> ConversationId:
     if leaf is None:
-        return MessageId.derive(source, export_id, node_id)
-    return MessageId.derive(source, export_id, "branch", leaf, node_id)
+        return ConversationId.derive(source, str(owner), export_id)
+    return ConversationId.derive(source, str(owner), export_id, "branch", leaf)
+
+
+def message_id(source: str, owner: UserId, export_id: str, node_id: str, leaf: str | None = None) -> MessageId:
+    if leaf is None:
+        return MessageId.derive(source, str(owner), export_id, node_id)
+    return MessageId.derive(source, str(owner), export_id, "branch", leaf, node_id)
 
 
 def description(title: str, branch_number: int | None) -> str:
@@ -114,7 +119,7 @@ def _build_thread(
         try:
             messages.append(
                 Message(
-                    id=message_id(parsed.source, parsed.export_id, item.node_id, thread.leaf),
+                    id=message_id(parsed.source, ctx.user_id, parsed.export_id, item.node_id, thread.leaf),
                     role=item.role,
                     content=text,
                     created_at=created_at,
@@ -129,7 +134,7 @@ def _build_thread(
     updated = max([created, *([parsed.updated] if parsed.updated else []), *times[-1:]])
     try:
         conversation = Conversation(
-            id=conversation_id(parsed.source, parsed.export_id, thread.leaf),
+            id=conversation_id(parsed.source, ctx.user_id, parsed.export_id, thread.leaf),
             user_id=ctx.user_id,
             created_at=created,
             updated_at=updated,

@@ -9,6 +9,7 @@ from typing import Any
 
 from import_helpers import gpt_chain, gpt_conversation, gpt_message, memory_app, write_json
 
+from gaia_adapters.importers import ensure_user, import_export
 from gaia_domain.ids import ConversationId, MessageId
 
 T0 = 1_700_000_000.0
@@ -60,8 +61,8 @@ async def test_visible_thread_walks_back_from_current_node_and_drops_siblings(tm
         (conversation,) = await app.stored()
     assert report.imported == 1
     assert [m.content for m in conversation.messages] == ["q1", "a1", "q2 edited", "a2 regenerated"]
-    assert conversation.id == ConversationId.derive("chatgpt", "c-tree")
-    assert conversation.messages[0].id == MessageId.derive("chatgpt", "c-tree", "q1")
+    assert conversation.id == ConversationId.derive("chatgpt", str(app.user.id), "c-tree")
+    assert conversation.messages[0].id == MessageId.derive("chatgpt", str(app.user.id), "c-tree", "q1")
 
 
 async def test_all_branches_become_separate_conversations_with_derived_ids(tmp_path: Path) -> None:
@@ -79,8 +80,12 @@ async def test_all_branches_become_separate_conversations_with_derived_ids(tmp_p
         "answer to the first try",
     ]
     assert [m.content for m in stored["Edited (branch 2)"].messages] == ["q1", "a1", "q2 edited", "a2"]
-    assert stored["Edited"].id == ConversationId.derive("chatgpt", "c-tree")  # the same id as without the flag
-    assert stored["Edited (branch 1)"].id == ConversationId.derive("chatgpt", "c-tree", "branch", "a2old")
+    assert stored["Edited"].id == ConversationId.derive(
+        "chatgpt", str(app.user.id), "c-tree"
+    )  # the same id as without the flag
+    assert stored["Edited (branch 1)"].id == ConversationId.derive(
+        "chatgpt", str(app.user.id), "c-tree", "branch", "a2old"
+    )
     assert (again.imported, again.unchanged) == (0, 3)
 
 
@@ -218,8 +223,8 @@ async def test_no_known_time_at_all_uses_the_first_later_time_then_the_import_ti
         now = app.clock.now()
         await app.run(write_json(tmp_path, [later, never]))
         by_id = {c.id: c for c in await app.stored()}
-    assert by_id[ConversationId.derive("chatgpt", "c-later")].messages[0].created_at == _at(T0)
-    assert by_id[ConversationId.derive("chatgpt", "c-never")].messages[0].created_at >= now
+    assert by_id[ConversationId.derive("chatgpt", str(app.user.id), "c-later")].messages[0].created_at == _at(T0)
+    assert by_id[ConversationId.derive("chatgpt", str(app.user.id), "c-never")].messages[0].created_at >= now
 
 
 async def test_escaped_and_raw_non_ascii_and_invisible_characters_are_preserved_exactly(tmp_path: Path) -> None:
@@ -262,3 +267,16 @@ async def test_long_messages_are_cut_and_counted_instead_of_losing_the_conversat
     assert (report.imported, report.clipped_messages, report.exit_code) == (1, 1, 0)
     assert len(conversation.messages[0].content) == 100_000
     assert conversation.messages[0].content.endswith("longer than 100,000 characters]")
+
+
+async def test_two_users_importing_the_same_file_each_get_their_own_conversations(tmp_path: Path) -> None:
+    path = write_json(tmp_path, [gpt_chain("shared", [("user", "hi")])])
+    async with memory_app() as app:
+        first = await app.run(path)
+        other, _ = await ensure_user(app.users, "someone.else@example.org")
+        second = await import_export(path, user_id=other.id, conversations=app.conversations, clock=app.clock)
+        mine = await app.conversations.list(app.user.id)
+        theirs = await app.conversations.list(other.id)
+    assert (first.imported, second.imported, second.unchanged) == (1, 1, 0)
+    assert len(mine.items) == len(theirs.items) == 1
+    assert mine.items[0].id != theirs.items[0].id

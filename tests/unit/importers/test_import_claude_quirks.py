@@ -28,8 +28,8 @@ async def test_text_in_content_blocks_with_the_all_zero_parent_placeholder(tmp_p
         ("user", "Bonjour — ça va ?"),
         ("assistant", " Très bien."),
     ]
-    assert conversation.id == ConversationId.derive("claude", "k1")
-    assert conversation.messages[1].id == MessageId.derive("claude", "k1", "a1")
+    assert conversation.id == ConversationId.derive("claude", str(app.user.id), "k1")
+    assert conversation.messages[1].id == MessageId.derive("claude", str(app.user.id), "k1", "a1")
 
 
 async def test_plain_text_field_is_the_fallback_and_thinking_is_not_shown(tmp_path: Path) -> None:
@@ -86,7 +86,10 @@ async def test_without_parent_links_the_list_order_by_index_is_the_thread(tmp_pa
     async with memory_app() as app:
         await app.run(write_json(tmp_path, [export, claude_conversation("k5", [claude_message("x", "human", "hi")])]))
         stored = {c.id: c for c in await app.stored()}
-    assert [m.content for m in stored[ConversationId.derive("claude", "k4")].messages] == ["first", "second"]
+    assert [m.content for m in stored[ConversationId.derive("claude", str(app.user.id), "k4")].messages] == [
+        "first",
+        "second",
+    ]
     assert len(stored) == 2
 
 
