@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from bson import ObjectId
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -122,10 +122,15 @@ def _hex(value: object) -> object:
 
 
 HexStr = Annotated[str, BeforeValidator(_hex)]
+# Literals, not the enums: pydantic-core checks them natively, several times faster on long conversations.
+RoleName = Literal["user", "assistant", "system", "tool"]
+SourceName = Literal[
+    "web", "mobile", "desktop", "telegram", "discord", "slack", "whatsapp", "imessage", "workflow_system", "background"
+]
 
 
 class ToolDataDocument(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="ignore")
 
     tool_name: str
     data: dict[str, Any] = Field(default_factory=dict)
@@ -136,21 +141,21 @@ class ToolDataDocument(BaseModel):
 
 
 class MessageDocument(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="ignore")
 
-    message_id: HexStr
-    role: Role
+    message_id: str  # always a string in the current shape (upgrade_message converts legacy ObjectIds)
+    role: RoleName
     content: str = ""
     created_at: datetime
     pinned: bool = False
-    reply_to: HexStr | None = None
+    reply_to: str | None = None
     tool_data: list[ToolDataDocument] = Field(default_factory=list)
     edited_at: datetime | None = None
 
     def to_domain(self) -> Message:
         return Message(
             id=MessageId(self.message_id),
-            role=self.role,
+            role=Role(self.role),
             content=self.content,
             created_at=self.created_at,
             pinned=self.pinned,
@@ -163,13 +168,13 @@ class MessageDocument(BaseModel):
 class ConversationDocument(BaseModel):
     """A conversation as stored (current version). ``messages`` may be a ``$slice`` of the stored array."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     id: HexStr = Field(alias="_id")
     schema_version: int
     user_id: uuid.UUID
     description: str = DEFAULT_DESCRIPTION
-    source: Source = Source.WEB
+    source: SourceName = "web"
     starred: bool = False
     unread: bool = False
     is_system_generated: bool = False
@@ -184,7 +189,7 @@ class ConversationDocument(BaseModel):
             id=ConversationId(self.id),
             user_id=UserId(uuid.UUID(int=self.user_id.int)),
             description=self.description,
-            source=self.source,
+            source=Source(self.source),
             starred=self.starred,
             unread=self.unread,
             is_system_generated=self.is_system_generated,
@@ -201,7 +206,7 @@ class ConversationDocument(BaseModel):
             created_at=self.created_at,
             updated_at=self.updated_at,
             description=self.description,
-            source=self.source,
+            source=Source(self.source),
             starred=self.starred,
             unread=self.unread,
             is_system_generated=self.is_system_generated,
@@ -264,7 +269,9 @@ def upgrade_message(raw: Mapping[str, Any], conversation_id: str, index: int) ->
     else:
         doc["message_id"] = MessageId.parse(str(message_id), "message.message_id").value
     doc["pinned"] = bool(doc.get("pinned", False))
-    if doc.get("reply_to") is None:
+    if doc.get("reply_to") is not None:
+        doc["reply_to"] = MessageId.parse(str(doc["reply_to"]), "message.reply_to").value
+    else:
         doc.pop("reply_to", None)
         reply = doc.get("replyToMessage")
         reply_id = reply.get("id") if isinstance(reply, Mapping) else None

@@ -9,7 +9,7 @@ import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from bson import ObjectId, json_util
@@ -18,6 +18,8 @@ from gaia_adapters.mongo.documents import (
     SCHEMA_VERSION,
     ConversationDocument,
     LegacyOwnerUnmapped,
+    RoleName,
+    SourceName,
     conversation_from_document,
     conversation_to_document,
     parse_legacy_time,
@@ -150,6 +152,11 @@ def test_a_legacy_owner_is_never_guessed() -> None:
         upgrade_document(raw)
     assert caught.value.legacy_owner == raw["user_id"]
     assert caught.value.conversation_id == str(raw["_id"])
+
+
+def test_document_literals_list_every_role_and_source() -> None:
+    assert set(get_args(RoleName)) == {r.value for r in Role}
+    assert set(get_args(SourceName)) == {s.value for s in Source}
 
 
 def test_a_newer_schema_version_is_refused() -> None:
