@@ -54,6 +54,8 @@ class GaiaSettings(BaseSettings):
     relay_backoff_base_seconds: float = Field(default=1.0, gt=0)
     relay_backoff_max_seconds: float = Field(default=300.0, gt=0)
     relay_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    # How long a claimed event stays invisible to other relays; a claim that outlives it may be delivered again.
+    relay_lease_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("mongo_database")
     @classmethod
