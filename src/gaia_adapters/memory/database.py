@@ -26,6 +26,8 @@ class OutboxRecord:
     dispatched_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+    status: str = "pending"  # pending | dispatched | dead, as tables.outbox (the relay's twin drives it)
+    available_at: datetime | None = None  # None: due since it was written
 
 
 @dataclass
