@@ -1,0 +1,1 @@
+"""Alembic migrations of the PostgreSQL schema, shipped inside the package (run them with ``migrate.py``)."""

@@ -1,0 +1,31 @@
+"""The Outbox port on PostgreSQL: events go into the ``outbox`` table inside the unit of work's transaction.
+
+The relay (another module) drains the table after commit; see ``tables.outbox`` for the columns it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from gaia_adapters.postgres import rows, sql
+from gaia_adapters.postgres.driver import DriverConnection
+from gaia_domain.events import Event
+
+if TYPE_CHECKING:
+    from gaia_adapters.postgres.unit_of_work import PostgresUnitOfWork
+
+
+class PostgresOutbox:
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, events: Sequence[Event]) -> None:
+        """Write ``events`` now, in the open transaction (an event id already stored is skipped)."""
+        conn = self._uow.connection()
+        if events:
+            await self._uow.run(self.write(conn, events), "outbox event", events[0].event_id.value)
+
+    @staticmethod
+    async def write(conn: DriverConnection, events: Sequence[Event]) -> None:
+        await conn.execute(sql.INSERT_EVENTS, *rows.event_columns(events))
