@@ -30,6 +30,7 @@ from pymongo.errors import (
 
 from gaia_adapters.mongo.documents import (
     conversation_from_document,
+    conversation_id_of,
     conversation_to_document,
     message_from_document,
     message_to_document,
@@ -377,12 +378,13 @@ def messages_page(
 ) -> Operation[Page[Message]]:
     """Newest first through ``$slice`` projections: only the page's messages leave the server."""
     key = _key(user_id, conversation_id)
+    this = ConversationId.parse(conversation_id).value
     size = page_size(limit)
     before: int | None = None
     if cursor is not None:
         token = decode_cursor("messages", cursor)
         index = token.get("i")
-        if token.get("c") != str(key["_id"]):
+        if token.get("c") != this:
             raise InvalidInput("cursor", "belongs to another conversation")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
             raise InvalidInput("cursor", "is malformed")
@@ -408,7 +410,7 @@ def messages_page(
         if raw is None:
             raise _not_found(conversation_id)
     items = tuple(message_from_document(m) for m in reversed(page))
-    next_cursor = encode_cursor("messages", {"c": str(key["_id"]), "i": start}) if start > 0 else None
+    next_cursor = encode_cursor("messages", {"c": this, "i": start}) if start > 0 else None
     return Page(items, next_cursor)
 
 
@@ -416,7 +418,7 @@ def pinned_messages(user_id: UserId, *, limit: int = 50) -> Operation[Sequence[P
     size = page_size(limit)
     rows = yield Aggregate(pinned_pipeline(user_id, size))
     return [
-        PinnedMessage(ConversationId(str(row["_id"])), row["description"], message_from_document(row["message"]))
+        PinnedMessage(conversation_id_of(row["_id"]), row["description"], message_from_document(row["message"]))
         for row in rows
     ]
 
@@ -437,7 +439,7 @@ def search(user_id: UserId, text: str, *, limit: int = 20) -> Operation[Sequence
     rows = yield Aggregate(search_pipeline(user_id, pattern, size))
     hits = []
     for row in rows:
-        ids = tuple(MessageId(str(i)) for i in row.pop("matching_ids"))
+        ids = tuple(MessageId(i) for i in row.pop("matching_ids"))
         matches = bool(row.pop("description_matches"))
         hits.append(SearchHit(summary_from_document(row), matches, ids))
     return hits

@@ -68,6 +68,11 @@ def owner_value(user_id: UserId | uuid.UUID | str) -> uuid.UUID:
     return UserId.parse(user_id).value
 
 
+def conversation_id_of(stored: object) -> ConversationId:
+    """A stored ``_id`` (ObjectId) as the domain's ConversationId."""
+    return ConversationId(str(stored))
+
+
 # ---------------------------------------------------------------------------------------------- write
 
 
