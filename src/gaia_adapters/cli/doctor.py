@@ -1,17 +1,71 @@
 """``gaia-db doctor``: connectivity, server versions, pending migrations, indexes, outbox backlog.
 
-Placeholder until the checks land (issue 6 replaces this module); it says plainly what is missing.
+One table with OK/WARN/FAIL per check. Exit code 0 when everything is OK, 1 when something needs attention
+(pending migrations, missing indexes, a backlog, a check that failed), 2 when a database cannot be reached.
+Passwords never appear: URLs and driver messages are masked.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.table import Table
+from rich.text import Text
 
-from gaia_adapters.cli.common import MongoUrl, PostgresUrl, describe_backends, headline, require_feature, settings_for
+from gaia_adapters.cli.common import (
+    MongoUrl,
+    PostgresUrl,
+    console,
+    describe_backends,
+    headline,
+    require_feature,
+    run,
+    settings_for,
+)
+from gaia_adapters.settings import GaiaSettings
+
+STYLES = {"OK": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
+
+Timeout = Annotated[
+    float,
+    typer.Option("--timeout", min=0.1, help="Seconds to wait for each server before calling it unreachable."),
+]
 
 
-def doctor(ctx: typer.Context, postgres_url: PostgresUrl = None, mongo_url: MongoUrl = None) -> None:
+def doctor(
+    ctx: typer.Context, postgres_url: PostgresUrl = None, mongo_url: MongoUrl = None, timeout: Timeout = 5.0
+) -> None:
     """Check the databases: connectivity, versions, pending migrations, missing indexes, outbox backlog."""
     settings = settings_for(ctx, postgres_url, mongo_url)
+    run(lambda: _doctor(settings, connect_timeout=timeout))
+
+
+async def _doctor(settings: GaiaSettings, *, connect_timeout: float) -> int:
     headline("gaia-db doctor", f"— {describe_backends(settings)}")
-    require_feature("gaia_adapters.doctor", "run_checks", "gaia-db doctor (the health checks)")
+    if settings.backend == "memory":
+        console.print(
+            "memory backend: no database to check (give --postgres-url and/or --mongo-url, "
+            "or set GAIA_POSTGRES_URL/GAIA_MONGO_URL)"
+        )
+        return 0
+    run_checks = require_feature("gaia_adapters.doctor", "run_checks", "gaia-db doctor (the health checks)")
+    report = await run_checks(settings, connect_timeout=connect_timeout)
+    table = Table(title="Health checks", title_justify="left")
+    for column in ("Database", "Check", "Status", "Detail"):
+        table.add_column(column, overflow="fold")
+    for result in report.results:
+        status = Text(result.status.value, style=STYLES[result.status.value])
+        table.add_row(result.database, result.check, status, result.detail)
+    console.print(table)
+    code: int = report.exit_code
+    console.print(Text(_verdict(code), style="bold green" if code == 0 else "bold yellow" if code == 1 else "bold red"))
+    return code
+
+
+def _verdict(code: int) -> str:
+    if code == 0:
+        return "all checks passed"
+    if code == 1:
+        return "some checks need attention (exit code 1)"
+    return "a database is unreachable (exit code 2)"

@@ -1,0 +1,68 @@
+"""What a health check returns: one result per check, and the exit code the whole report stands for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gaia_adapters.settings import mask_url
+
+EXIT_OK = 0
+EXIT_ATTENTION = 1  # something needs attention: pending migrations, missing indexes, a backlog, a failed check
+EXIT_UNREACHABLE = 2  # a database could not be reached at all
+
+
+class Status(StrEnum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the report. ``detail`` never carries a password (it is masked when the result is made)."""
+
+    database: str
+    check: str
+    status: Status
+    detail: str
+    unreachable: bool = False  # this FAIL means the server could not be reached (exit code 2)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "detail", mask_url(self.detail))
+
+
+def ok(database: str, check: str, detail: str) -> CheckResult:
+    return CheckResult(database, check, Status.OK, detail)
+
+
+def warn(database: str, check: str, detail: str) -> CheckResult:
+    return CheckResult(database, check, Status.WARN, detail)
+
+
+def fail(database: str, check: str, detail: str, *, unreachable: bool = False) -> CheckResult:
+    return CheckResult(database, check, Status.FAIL, detail, unreachable)
+
+
+def error_text(error: BaseException, limit: int = 300) -> str:
+    """A driver error as one short, masked line."""
+    # Mask first: cutting first could split a URL before its "@" and leave half a password unmasked.
+    text = mask_url(" ".join(f"{type(error).__name__}: {error}".split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Report:
+    results: Sequence[CheckResult]
+
+    @property
+    def exit_code(self) -> int:
+        if any(result.unreachable for result in self.results):
+            return EXIT_UNREACHABLE
+        if any(result.status is not Status.OK for result in self.results):
+            return EXIT_ATTENTION
+        return EXIT_OK
+
+    def by_status(self, status: Status) -> list[CheckResult]:
+        return [result for result in self.results if result.status is status]
