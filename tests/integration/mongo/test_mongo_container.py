@@ -32,7 +32,7 @@ async def test_mongo_backend_runs_the_services_and_closes_the_client_once(
         started = await app.conversations.start(user.id, description="From the container")
         await app.conversations.send_messages(user.id, started.id, [NewMessage(role=Role.USER, content="hi")])
         page = await app.conversations.list(user.id)
-        assert [(s.id, s.message_count) for s in page.items] == [(started.id, 1)]
+        assert (started.id, 1) in [(s.id, s.message_count) for s in page.items]  # beside any welcome conversation
         await store.delete_all_for_user(user.id)
     assert is_closed(client)
     await shutdown(container)  # a second shutdown is a no-op
