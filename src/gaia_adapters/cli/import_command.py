@@ -38,8 +38,11 @@ from gaia_adapters.cli.common import (
 )
 from gaia_adapters.container import Services, build_container, running
 from gaia_adapters.importers import ExportFormat, ImportOptions, ImportReport, ensure_user, import_export
-from gaia_adapters.settings import GaiaSettings
+from gaia_adapters.settings import GaiaSettings, mask_url
 from gaia_domain.clock import Clock
+from gaia_domain.errors import StoreUnavailable
+
+EXIT_STORE_FAILED = 3  # as ImportReport.exit_code when the database fails during the import
 
 ExportFile = Annotated[
     Path, typer.Argument(help="A ChatGPT conversations.json or a Claude.ai export.", show_default=False)
@@ -85,17 +88,21 @@ async def _import(
     settings: GaiaSettings, file: Path, email: str, options: ImportOptions, *, show_progress: bool
 ) -> int:
     container = build_container(settings)
-    async with running(container) as app:
-        console.print(Text(f"gaia-db import — {describe_backends(settings)}", style="bold"))
-        if settings.backend == "memory":
-            console.print(
-                Text(
-                    "memory backend: nothing is kept after this command; "
-                    "use --postgres-url/--mongo-url to import for real",
-                    style="dim",
+    try:
+        async with running(container) as app:
+            console.print(Text(f"gaia-db import — {describe_backends(settings)}", style="bold"))
+            if settings.backend == "memory":
+                console.print(
+                    Text(
+                        "memory backend: nothing is kept after this command; "
+                        "use --postgres-url/--mongo-url to import for real",
+                        style="dim",
+                    )
                 )
-            )
-        report = await run_import(app, container.clock(), file, email, options, show_progress=show_progress)
+            report = await run_import(app, container.clock(), file, email, options, show_progress=show_progress)
+    except StoreUnavailable as exc:  # before the import started (the user lookup): the same code as during it
+        err_console.print(Text.assemble(("database failed: ", "bold red"), mask_url(str(exc).splitlines()[0])))
+        return EXIT_STORE_FAILED
     return report.exit_code
 
 

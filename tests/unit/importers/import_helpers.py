@@ -20,6 +20,7 @@ from gaia_adapters.container import build_container, running
 from gaia_adapters.importers import ImportOptions, ImportReport, ensure_user, import_export
 from gaia_domain.clock import TickingClock
 from gaia_domain.conversations import Conversation
+from gaia_domain.ids import UserId
 from gaia_domain.services import ConversationService, UserService
 from gaia_domain.users import User
 
@@ -55,11 +56,16 @@ class App:
             options=ImportOptions(**options),
         )
 
-    async def stored(self) -> list[Conversation]:
-        """Every stored conversation of the user, oldest activity first, with messages."""
-        page = await self.conversations.list(self.user.id, limit=200)
+    async def stored(self, user_id: UserId | None = None) -> list[Conversation]:
+        """The user's imported conversations, oldest activity first, with messages.
+
+        System-generated ones (the welcome conversation a new user gets) are left out: no import makes them.
+        """
+        owner = user_id or self.user.id
+        page = await self.conversations.list(owner, limit=200)
         assert page.next_cursor is None, "more than one page: the test export is larger than expected"
-        return [await self.conversations.get(self.user.id, s.id) for s in reversed(page.items)]
+        imported = [s for s in reversed(page.items) if not s.is_system_generated]
+        return [await self.conversations.get(owner, s.id) for s in imported]
 
 
 @asynccontextmanager

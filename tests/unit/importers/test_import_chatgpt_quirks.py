@@ -275,8 +275,8 @@ async def test_two_users_importing_the_same_file_each_get_their_own_conversation
         first = await app.run(path)
         other, _ = await ensure_user(app.users, "someone.else@example.org")
         second = await import_export(path, user_id=other.id, conversations=app.conversations, clock=app.clock)
-        mine = await app.conversations.list(app.user.id)
-        theirs = await app.conversations.list(other.id)
+        mine = await app.stored()
+        theirs = await app.stored(other.id)
     assert (first.imported, second.imported, second.unchanged) == (1, 1, 0)
-    assert len(mine.items) == len(theirs.items) == 1
-    assert mine.items[0].id != theirs.items[0].id
+    assert len(mine) == len(theirs) == 1
+    assert mine[0].id != theirs[0].id

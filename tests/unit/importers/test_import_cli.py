@@ -102,3 +102,26 @@ def test_the_installed_command_runs_as_a_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "│ imported                     │             1 │        1 │" in done.stdout
+
+
+def test_unreachable_database_exits_3_and_says_a_rerun_finishes(tmp_path: Path) -> None:
+    # A process of its own: a driver's half-open socket must not leak into this test session.
+    path = write_json(tmp_path, [gpt_chain("a", [("user", "hi")])])
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "COLUMNS": "200",
+        "GAIA_MONGO_SERVER_SELECTION_TIMEOUT_MS": "200",
+        "GAIA_MONGO_CONNECT_TIMEOUT_MS": "200",
+    }
+    command = [sys.executable, "-m", "gaia_adapters.cli", "import", str(path), "--user", EMAIL]
+    done = subprocess.run(
+        [*command, "--mongo-url", "mongodb://127.0.0.1:1/"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "database failed: mongodb unavailable" in done.stdout
+    assert "run the same command again" in done.stdout
