@@ -9,9 +9,10 @@ from typer.testing import CliRunner
 from gaia_adapters.cli import app
 from gaia_adapters.doctor import EXIT_ATTENTION, EXIT_OK, EXIT_UNREACHABLE, Report, Status, run_checks
 from gaia_adapters.doctor.mongo import IndexKeys, declared_indexes, index_problems
-from gaia_adapters.doctor.postgres import OutboxBacklog, expected_indexes, judge_backlog, missing_indexes
+from gaia_adapters.doctor.postgres import expected_indexes, judge_backlog, missing_indexes
 from gaia_adapters.doctor.report import CheckResult, error_text, fail, ok, warn
 from gaia_adapters.mongo.collections import CollectionSpec
+from gaia_adapters.relay.store import Backlog
 from gaia_adapters.settings import GaiaSettings
 
 SECRET = "pa55-w0rd-never-shown"
@@ -120,21 +121,21 @@ def test_mongo_index_problems_name_missing_and_different_indexes_and_ignore_abse
     ("backlog", "status", "detail"),
     [
         (None, Status.WARN, "no outbox table (run gaia-db migrate)"),
-        (OutboxBacklog(0, 0, 0, None), Status.OK, "0 pending, 0 due, 0 dead"),
-        (OutboxBacklog(3, 1, 0, 5.0), Status.OK, "3 pending, 1 due, 0 dead"),  # just committed: being dispatched
+        (Backlog(0, 0, 0, None, None), Status.OK, "0 pending, 0 due, 0 dead"),
+        (Backlog(3, 1, 0, 30.0, 5.0), Status.OK, "3 pending, 1 due, 0 dead"),  # just committed: being dispatched
         (
-            OutboxBacklog(2, 2, 0, 600.0),
+            Backlog(2, 2, 0, None, 600.0),
             Status.WARN,
             "2 pending, 2 due, 0 dead; oldest due event waits for 600 s: run gaia-db relay",
         ),
         (
-            OutboxBacklog(0, 0, 4, None),
+            Backlog(0, 0, 4, None, None),
             Status.WARN,
             "0 pending, 0 due, 4 dead; inspect and re-queue the dead events: gaia-db relay --retry-dead",
         ),
     ],
 )
-def test_outbox_backlog_verdict(backlog: OutboxBacklog | None, status: Status, detail: str) -> None:
+def test_outbox_backlog_verdict(backlog: Backlog | None, status: Status, detail: str) -> None:
     result = judge_backlog(backlog, grace_seconds=60)
     assert (result.status, result.detail) == (status, detail)
 

@@ -7,6 +7,7 @@ Passwords never appear: URLs and driver messages are masked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -23,7 +24,8 @@ from gaia_adapters.cli.common import (
     run,
     settings_for,
 )
-from gaia_adapters.settings import GaiaSettings
+from gaia_adapters.relay.store import DeadEvent
+from gaia_adapters.settings import GaiaSettings, mask_url
 
 STYLES = {"OK": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
 
@@ -58,9 +60,23 @@ async def _doctor(settings: GaiaSettings, *, connect_timeout: float) -> int:
         status = Text(result.status.value, style=STYLES[result.status.value])
         table.add_row(result.database, result.check, status, result.detail)
     console.print(table)
+    if report.dead_events:
+        console.print(dead_events_table(report.dead_events))
     code: int = report.exit_code
     console.print(Text(_verdict(code), style="bold green" if code == 0 else "bold yellow" if code == 1 else "bold red"))
     return code
+
+
+def dead_events_table(events: Sequence[DeadEvent]) -> Table:
+    table = Table(title="Dead outbox events (oldest first; re-queue: gaia-db relay --retry-dead)", title_justify="left")
+    for column in ("Event id", "Type", "Created", "Attempts", "Last error"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        created = event.created_at.isoformat(timespec="seconds")
+        table.add_row(
+            str(event.event_id), event.type_name, created, str(event.attempts), mask_url(event.last_error or "")
+        )
+    return table
 
 
 def _verdict(code: int) -> str:

@@ -5,17 +5,19 @@ Read-only: the doctor never changes the database it examines. Every detail is ma
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from gaia_adapters.doctor.report import CheckResult, error_text, fail, ok, warn
 from gaia_adapters.postgres.engine import PostgresUrlError, asyncpg_url
 from gaia_adapters.postgres.migrate import current_revision, pending_revisions
+from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
 from gaia_adapters.postgres.tables import metadata as gaia_metadata
+from gaia_adapters.relay.store import Backlog, DeadEvent
 from gaia_domain.errors import DomainError
 
 DATABASE = "PostgreSQL"
@@ -48,36 +50,15 @@ def missing_indexes(expected: dict[str, set[str]], present: Iterable[tuple[str, 
     return {table: names for table, names in missing.items() if names}
 
 
-@dataclass(frozen=True)
-class OutboxBacklog:
-    pending: int  # not dispatched yet (due now or waiting for a retry)
-    due: int  # pending and due now
-    dead: int  # parked after too many attempts
-    oldest_due_seconds: float | None  # how long the oldest due event has been waiting
+DEAD_LISTED = 20  # dead events shown by the report (the oldest first)
 
 
-_BACKLOG = text(
-    """
-    SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status = 'pending' AND available_at <= now()) AS due,
-           count(*) FILTER (WHERE status = 'dead') AS dead,
-           extract(epoch FROM now() - min(available_at) FILTER (WHERE status = 'pending' AND available_at <= now()))
-             AS oldest_due_seconds
-    FROM outbox
-    """
-)
+async def outbox_table_exists(connection: AsyncConnection) -> bool:
+    return (await connection.scalar(text("SELECT to_regclass('outbox')"))) is not None
 
 
-async def outbox_backlog(connection: AsyncConnection) -> OutboxBacklog | None:
-    """The outbox counts, or None when there is no outbox table (the schema is not migrated)."""
-    if (await connection.scalar(text("SELECT to_regclass('outbox')"))) is None:
-        return None
-    row = (await connection.execute(_BACKLOG)).one()
-    oldest = float(row.oldest_due_seconds) if row.oldest_due_seconds is not None else None
-    return OutboxBacklog(int(row.pending), int(row.due), int(row.dead), oldest)
-
-
-def judge_backlog(backlog: OutboxBacklog | None, *, grace_seconds: float = DUE_GRACE_SECONDS) -> CheckResult:
+def judge_backlog(backlog: Backlog | None, *, grace_seconds: float = DUE_GRACE_SECONDS) -> CheckResult:
+    """OK unless events are dead or due events wait longer than ``grace_seconds`` (None: no outbox table)."""
     check = "outbox backlog"
     if backlog is None:
         return warn(DATABASE, check, "no outbox table (run gaia-db migrate)")
@@ -85,9 +66,9 @@ def judge_backlog(backlog: OutboxBacklog | None, *, grace_seconds: float = DUE_G
     advice = []
     if backlog.dead:
         advice.append("inspect and re-queue the dead events: gaia-db relay --retry-dead")
-    late = backlog.oldest_due_seconds is not None and backlog.oldest_due_seconds > grace_seconds
-    if late:
-        advice.append(f"oldest due event waits for {backlog.oldest_due_seconds:.0f} s: run gaia-db relay")
+    waiting = backlog.oldest_due_age
+    if waiting is not None and waiting > grace_seconds:
+        advice.append(f"oldest due event waits for {waiting:.0f} s: run gaia-db relay")
     if advice:
         return warn(DATABASE, check, f"{counts}; " + "; ".join(advice))
     return ok(DATABASE, check, counts)
@@ -127,8 +108,21 @@ async def _indexes(connection: AsyncConnection) -> CheckResult:
     return warn(DATABASE, "indexes", f"{count} of {total} missing: {listed} (run gaia-db migrate)")
 
 
-async def _backlog(connection: AsyncConnection) -> CheckResult:
-    return judge_backlog(await outbox_backlog(connection))
+@dataclass
+class _Outbox:
+    """The outbox as the relay's own store sees it (the same SQL the relay uses to decide what is due)."""
+
+    engine: AsyncEngine
+    dead: Sequence[DeadEvent] = ()
+
+    async def check(self, connection: AsyncConnection) -> CheckResult:
+        if not await outbox_table_exists(connection):
+            return judge_backlog(None)
+        store = PostgresOutboxRelayStore(self.engine)
+        backlog = await store.backlog()
+        if backlog.dead:
+            self.dead = await store.list_dead(DEAD_LISTED)
+        return judge_backlog(backlog)
 
 
 async def _guarded(check: str, work: Awaitable[CheckResult]) -> CheckResult:
@@ -139,12 +133,18 @@ async def _guarded(check: str, work: Awaitable[CheckResult]) -> CheckResult:
         return fail(DATABASE, check, error_text(exc))
 
 
-async def postgres_checks(url: str, *, connect_timeout: float) -> list[CheckResult]:
+@dataclass(frozen=True)
+class PostgresFindings:
+    results: list[CheckResult]
+    dead_events: Sequence[DeadEvent]  # the oldest dead outbox events (at most DEAD_LISTED)
+
+
+async def postgres_checks(url: str, *, connect_timeout: float) -> PostgresFindings:
     """Every PostgreSQL check; when the server cannot be reached, only that (a FAIL marked unreachable)."""
     try:
         sa_url, connect_args = asyncpg_url(url)
     except PostgresUrlError as exc:
-        return [fail(DATABASE, "connection", str(exc), unreachable=True)]
+        return PostgresFindings([fail(DATABASE, "connection", str(exc), unreachable=True)], ())
     connect_args["timeout"] = connect_timeout
     connect_args["command_timeout"] = connect_timeout
     engine = create_async_engine(sa_url, poolclass=NullPool, connect_args=connect_args)
@@ -152,17 +152,20 @@ async def postgres_checks(url: str, *, connect_timeout: float) -> list[CheckResu
         try:
             connection = await engine.connect()
         except Exception as exc:  # noqa: BLE001 - any driver or network error: the server is unreachable
-            return [fail(DATABASE, "connection", f"unreachable: {error_text(exc)}", unreachable=True)]
+            unreachable = fail(DATABASE, "connection", f"unreachable: {error_text(exc)}", unreachable=True)
+            return PostgresFindings([unreachable], ())
+        outbox = _Outbox(engine)
         try:
             # Autocommit: a failing check's statement does not abort the transaction the next check needs.
             await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return [
+            results = [
                 await _guarded("connection", _connectivity(connection)),
                 await _guarded("migrations", _migrations(url)),
                 await _guarded("indexes", _indexes(connection)),
-                await _guarded("outbox backlog", _backlog(connection)),
+                await _guarded("outbox backlog", outbox.check(connection)),
             ]
         finally:
             await connection.close()
+        return PostgresFindings(results, outbox.dead)
     finally:
         await engine.dispose()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gaia_adapters.relay.store import DeadEvent
 from gaia_adapters.settings import mask_url
 
 EXIT_OK = 0
@@ -55,6 +56,7 @@ def error_text(error: BaseException, limit: int = 300) -> str:
 @dataclass(frozen=True)
 class Report:
     results: Sequence[CheckResult]
+    dead_events: Sequence[DeadEvent] = ()  # parked outbox events, oldest first (re-queue: gaia-db relay --retry-dead)
 
     @property
     def exit_code(self) -> int:
