@@ -31,11 +31,19 @@ from typing import Literal, NoReturn, TypeVar
 from dependency_injector import containers, providers
 
 from gaia_adapters.memory import MemoryConversationStore, MemoryDatabase, MemoryUnitOfWork
+from gaia_adapters.memory.outbox_relay import MemoryOutboxRelayStore
+from gaia_adapters.relay import (
+    HandlerContext,
+    HandlerRegistry,
+    OutboxDispatcher,
+    OutboxRelay,
+    RelayPolicy,
+    builtin_handlers,
+)
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.clock import Clock, SystemClock
-from gaia_domain.events import UserDeleted
 from gaia_domain.ports import ConversationStore, UnitOfWork
-from gaia_domain.services import ConversationService, EventDispatcher, GoalService, MessageBus, UserService
+from gaia_domain.services import ConversationService, GoalService, MessageBus, UserService
 
 mongo_resources: ModuleType | None
 try:  # the MongoDB backend needs the "mongo" extra (pymongo); without it the placeholder says what to install
@@ -70,15 +78,11 @@ def _backend_missing(backend: str, extra: str) -> NoReturn:
     )
 
 
-async def delete_conversations_of_deleted_user(store: ConversationStore, event: UserDeleted) -> None:
-    """UserDeleted -> remove the user's conversations. Idempotent: a replayed event deletes nothing more."""
-    await store.delete_all_for_user(event.user_id)
-
-
-def build_message_bus(conversation_store: ConversationStore) -> MessageBus:
-    bus = MessageBus()
-    bus.subscribe(UserDeleted, functools.partial(delete_conversations_of_deleted_user, conversation_store))
-    return bus
+def build_message_bus(
+    registry: HandlerRegistry, conversation_store: ConversationStore, uow_factory: UnitOfWorkFactory, clock: Clock
+) -> MessageBus:
+    """The bus the dispatcher and the relay share: every registered handler, built against the selected ports."""
+    return registry.build_bus(HandlerContext(conversation_store, uow_factory, clock))
 
 
 class Container(containers.DeclarativeContainer):
@@ -118,9 +122,26 @@ class Container(containers.DeclarativeContainer):
         mongo=mongo_conversation_store,
     )
 
-    # --- messaging and services -------------------------------------------------------------------------------------
-    message_bus = providers.Singleton(build_message_bus, conversation_store)
-    event_dispatcher = providers.Singleton(EventDispatcher, message_bus)
+    # --- outbox, dispatcher and relay (docs/consistency.md) ---------------------------------------------------------
+    # Application handlers: container.handler_registry().add(...) before init (see gaia_adapters.relay.registry).
+    handler_registry = providers.Singleton(builtin_handlers)
+    relay_policy = providers.Singleton(RelayPolicy.from_settings, settings)
+    memory_outbox_relay_store = providers.Singleton(MemoryOutboxRelayStore, memory_database)
+    postgres_outbox_relay_store: providers.Provider[object] = providers.Callable(
+        _backend_missing, "postgres", "postgres"
+    )
+    outbox_relay_store = providers.Selector(
+        providers.Callable(unit_of_work_backend, settings),
+        memory=memory_outbox_relay_store,
+        postgres=postgres_outbox_relay_store,
+    )
+    message_bus = providers.Singleton(
+        build_message_bus, handler_registry, conversation_store, unit_of_work_factory, clock
+    )
+    event_dispatcher = providers.Singleton(OutboxDispatcher, message_bus, outbox_relay_store, relay_policy)
+    outbox_relay = providers.Singleton(OutboxRelay, outbox_relay_store, message_bus, relay_policy)
+
+    # --- services ---------------------------------------------------------------------------------------------------
 
     user_service = providers.Factory(
         UserService, uow_factory=unit_of_work_factory, clock=clock, dispatcher=event_dispatcher
