@@ -82,8 +82,8 @@ def test_demo_runs_the_whole_scenario_and_exits_0() -> None:
     assert "users & goals: memory; conversations: memory" in out
     assert "Rejected a roadmap edit, stored goal unchanged (version 1): roadmap.edges:" in out
     assert "0% → 16% → 33% → 50% → 66% → 83% → 100%" in out
-    assert "Deleted Linus: conversations 2 -> 0" in out
-    assert "Demo finished: 3 users, 4 conversations and 11 messages" in out
+    assert "Deleted Linus: conversations 3 -> 0" in out  # with the welcome conversation (UserRegistered)
+    assert "Demo finished: 3 users, 5 conversations and 13 messages" in out  # + welcome, + goal-completed message
     assert "flight_search" in out
 
 
@@ -164,7 +164,8 @@ async def test_stats_prints_every_aggregation() -> None:
         assert title in text
     assert "calculator" in text
     data = json.loads(json_out.get())
-    assert (data["conversations"], data["messages"], data["pinned"]) == (1, 2, 1)
-    assert data["messages_by_role"] == {"assistant": 1, "user": 1}
+    # Registering also created the welcome conversation (one assistant message; see docs/consistency.md).
+    assert (data["conversations"], data["messages"], data["pinned"]) == (2, 3, 1)
+    assert data["messages_by_role"] == {"assistant": 2, "user": 1}
     assert data["top_tools"] == [{"tool_name": "calculator", "uses": 1}]
-    assert sum(data["messages_per_day"].values()) == 2
+    assert sum(data["messages_per_day"].values()) == 3
