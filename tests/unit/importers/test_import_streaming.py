@@ -59,8 +59,8 @@ async def _peak_bytes(path: Path) -> int:
 
 
 async def test_peak_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
-    small = write_chatgpt_export(tmp_path / "small.json", target_bytes=1_000_000, seed=1)
-    large = write_chatgpt_export(tmp_path / "large.json", target_bytes=4_000_000, seed=2)
+    small = write_chatgpt_export(tmp_path / "small.json", target_bytes=500_000, seed=1)
+    large = write_chatgpt_export(tmp_path / "large.json", target_bytes=2_000_000, seed=2)
     small_peak, large_peak = await _peak_bytes(small.path), await _peak_bytes(large.path)
     # 4x the file, about the same peak: one conversation and one batch of ten at a time.
     assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
