@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 # Each step is a few round trips to a slow test server; keep the default run short, deepen it on demand.
 MACHINE_SETTINGS = settings(
-    max_examples=int(os.environ.get("GAIA_STATEFUL_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("GAIA_STATEFUL_EXAMPLES", "15")),
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
