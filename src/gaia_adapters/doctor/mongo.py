@@ -87,7 +87,16 @@ async def _indexes(database: Any) -> CheckResult:
     absent = len(declared) - len(checked)
     later = f"; {absent} collection(s) not created yet (made with their indexes on first use)" if absent else ""
     if problems:
-        return warn(DATABASE, "indexes", f"{len(problems)} problem(s): {'; '.join(problems)} (run gaia-db migrate)")
+        detail = f"{len(problems)} problem(s): {'; '.join(problems)} (a process creates missing declared indexes "
+        detail += "when it first opens the collection)"
+        return warn(DATABASE, "indexes", detail)
+    if not checked:
+        return ok(
+            DATABASE,
+            "indexes",
+            f"no collection with declared indexes exists yet ({len(declared)} declared; "
+            "the registry creates them with their indexes on first use)",
+        )
     count = sum(len(declared[name]) for name in checked)
     return ok(DATABASE, "indexes", f"all {count} declared indexes of {len(checked)} collection(s) present{later}")
 

@@ -105,7 +105,7 @@ async def _indexes(connection: AsyncConnection) -> CheckResult:
         return ok(DATABASE, "indexes", f"all {total} declared indexes present")
     listed = ", ".join(f"{table}.{name}" for table, names in missing.items() for name in names)
     count = sum(len(names) for names in missing.values())
-    return warn(DATABASE, "indexes", f"{count} of {total} missing: {listed} (run gaia-db migrate)")
+    return warn(DATABASE, "indexes", f"{count} of {total} missing: {listed}")
 
 
 @dataclass
