@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,11 @@ from gaia_domain.conversations import (
 )
 from gaia_domain.errors import InvalidInput
 from gaia_domain.ids import ConversationId, MessageId, UserId
+
+# One conversation is one MongoDB document (16 MiB at most, BSON overhead included): a bigger one is reported
+# and skipped rather than failing the whole batch on the server, on every backend alike.
+MAX_CONVERSATION_BYTES = 15_000_000
+_MESSAGE_OVERHEAD = 200  # field names, ids, dates of one stored message (an estimate, on the safe side)
 
 CLIP_MARKER = "\n[… cut by gaia-db import: the message was longer than 100,000 characters]"
 
@@ -114,6 +120,7 @@ def _build_thread(
     assert start is not None  # ctx.now is always known
     times = fill_times(known, start=start)
     messages: list[Message] = []
+    size = 0
     for item, created_at in zip(thread.messages, times, strict=True):
         text, clipped = clip(item.text)
         try:
@@ -129,6 +136,13 @@ def _build_thread(
         except InvalidInput as exc:
             raise BrokenConversation(f"message {item.node_id!r:.60}: {exc}") from exc
         built.clipped_messages += clipped
+        size += len(text.encode("utf-8", "surrogatepass")) + _MESSAGE_OVERHEAD
+        size += sum(len(json.dumps(t.data, ensure_ascii=False)) + len(t.tool_name) for t in item.tools)
+        if size > MAX_CONVERSATION_BYTES:
+            raise BrokenConversation(
+                f"too large: over {MAX_CONVERSATION_BYTES // 1_000_000} MB of messages "
+                "(a conversation is stored as one document)"
+            )
     created = first_known(parsed.created, times[0] if times else None, ctx.now)
     assert created is not None
     updated = max([created, *([parsed.updated] if parsed.updated else []), *times[-1:]])

@@ -18,14 +18,17 @@ def parse_time(raw: object) -> datetime | None:
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
-        return _from_epoch(float(raw))
+        try:
+            return _from_epoch(float(raw))
+        except OverflowError:  # an integer beyond any float
+            return None
     if isinstance(raw, str):
         text = raw.strip()
         if not text:
             return None
         try:
             return _from_epoch(float(text))
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
         try:
             parsed = datetime.fromisoformat(text)

@@ -180,3 +180,13 @@ async def test_store_failure_stops_the_import_with_exit_code_3(tmp_path: Path) -
         report = await app.run(write_json(tmp_path, [_good(1)]))
     assert report.exit_code == 3
     assert report.store_error == "mongo unavailable: connection refused"
+
+
+async def test_a_conversation_too_large_for_one_document_is_skipped(tmp_path: Path) -> None:
+    huge = gpt_chain("huge", [("tool", "y" * 99_000)] * 160, title="Huge")
+    path = write_json(tmp_path, [_good(1), huge])
+    async with memory_app() as app:
+        report = await app.run(path)
+    assert (report.imported, report.exit_code) == (1, 1)
+    assert report.skipped[0].title == "Huge"
+    assert report.skipped[0].reason.startswith("too large: over 15 MB")

@@ -280,3 +280,22 @@ async def test_two_users_importing_the_same_file_each_get_their_own_conversation
     assert (first.imported, second.imported, second.unchanged) == (1, 1, 0)
     assert len(mine) == len(theirs) == 1
     assert mine[0].id != theirs[0].id
+
+
+async def test_times_beyond_any_calendar_are_treated_as_unknown(tmp_path: Path) -> None:
+    export = gpt_conversation(
+        "c-odd-times",
+        {
+            "a": (None, gpt_message("user", "known", create_time=T0)),
+            "b": ("a", gpt_message("assistant", "huge int", create_time=10**18)),
+            "c": ("b", gpt_message("user", "negative", create_time=-5)),
+            "d": ("c", gpt_message("assistant", "in ms", create_time=1_700_000_123_456)),
+        },
+        current_node="d",
+    )
+    async with memory_app() as app:
+        await app.run(write_json(tmp_path, [export]))
+        (conversation,) = await app.stored()
+    times = [m.created_at for m in conversation.messages]
+    assert times[:3] == [_at(T0)] * 3
+    assert times[3] == _at(1_700_000_123.456)
