@@ -192,21 +192,33 @@ class UnitOfWorkContract(ContractBase):
     async def test_k03_cancelling_a_unit_of_work_at_any_step_stores_nothing_and_the_next_one_commits(
         self, uow_factory: UnitOfWorkFactory, clock: Clock
     ) -> None:
+        async def work(uow: UnitOfWork, user: User, goal_owner: User) -> None:
+            async with uow:
+                await uow.users.add(user)
+                await uow.users.add(goal_owner)
+                await uow.goals.add(builders.goal(clock, goal_owner.id))
+                await uow.users.get(user.id)
+                await uow.commit()
+
+        # A real driver needs many event-loop turns per statement (it waits for the server): count the turns
+        # one whole unit of work takes on this adapter, then cancel at points spread over that range.
+        probe = asyncio.create_task(work(uow_factory(), builders.user(clock), builders.user(clock)))
+        turns = 0
+        while not probe.done():
+            await asyncio.sleep(0)
+            turns += 1
+        await probe
         rolled_back = 0
-        for steps in range(12):
+        # None: cancel as soon as the transaction is open (so at least one cancellation lands inside it).
+        points: list[int | None] = [*sorted({max(turns, 12) * k // 12 for k in range(12)}), None]
+        for steps in points:
             uow = uow_factory()
             user, goal_owner = builders.user(clock), builders.user(clock)
-
-            async def work(uow: UnitOfWork, user: User, goal_owner: User) -> None:
-                async with uow:
-                    await uow.users.add(user)
-                    await uow.users.add(goal_owner)
-                    await uow.goals.add(builders.goal(clock, goal_owner.id))
-                    await uow.users.get(user.id)
-                    await uow.commit()
-
             task = asyncio.create_task(work(uow, user, goal_owner))
-            for _ in range(steps):
+            if steps is None:
+                while state_of(uow) is UnitOfWorkState.NEW and not task.done():
+                    await asyncio.sleep(0)
+            for _ in range(steps or 0):
                 await asyncio.sleep(0)
             task.cancel()
             try:

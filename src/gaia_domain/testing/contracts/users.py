@@ -196,12 +196,13 @@ class UserRepositoryContract(ContractBase):
         self, uow_factory: UnitOfWorkFactory, clock: Clock
     ) -> None:
         user = await add_user(uow_factory, clock)
+        both_loaded = asyncio.Barrier(2)  # a real database answers in its own time: make both read first
 
         async def rename(name: str) -> None:
             async with uow_factory() as uow:
                 loaded = await uow.users.get(user.id)
                 loaded.update_profile(clock=clock, name=name)
-                await asyncio.sleep(0)
+                await both_loaded.wait()
                 await uow.users.save(loaded)
                 await uow.commit()
 

@@ -1,0 +1,1 @@
+"""Rule-based state machines behind :mod:`gaia_domain.testing.stateful`."""
