@@ -216,7 +216,7 @@ class UnitOfWorkContract(ContractBase):
             user, goal_owner = builders.user(clock), builders.user(clock)
             task = asyncio.create_task(work(uow, user, goal_owner))
             if steps is None:
-                while state_of(uow) is UnitOfWorkState.NEW and not task.done():
+                while state_of(uow) is UnitOfWorkState.NEW and not task.done():  # noqa: ASYNC110 - polls the state
                     await asyncio.sleep(0)
             for _ in range(steps or 0):
                 await asyncio.sleep(0)
