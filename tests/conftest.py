@@ -1,3 +1,3 @@
 """Root test configuration shared by unit and integration tests."""
 
-pytest_plugins = ["support.mongo"]
+pytest_plugins = ["support.mongo", "support.postgres"]
