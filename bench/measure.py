@@ -1,0 +1,134 @@
+"""How a side of a pair is measured: client CPU, wall time and wire bytes per operation.
+
+* CPU: ``resource.getrusage(RUSAGE_SELF)`` user + system around a batch of operations. The database
+  servers run as other processes, so only the client's own work is counted.
+* Wall: ``time.perf_counter`` around the same batch.
+* Bytes: PyMongo command monitoring. The listener only keeps references while a batch runs; the commands
+  and replies are encoded (``bson.encode``) after the batch, so measuring bytes costs no measured CPU.
+
+A pair runs its two sides alternately (A B, B A, A B, ...) after one warm-up batch each, so machine noise
+hits both sides alike; the figures are medians over the repetitions of per-operation averages.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any, Literal
+
+import bson
+from bson.binary import UuidRepresentation
+from pymongo import monitoring
+
+# The codec the framework's clients use (standard UUIDs, aware UTC dates): needed to re-encode commands.
+CODEC: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(
+    tz_aware=True, tzinfo=UTC, uuid_representation=UuidRepresentation.STANDARD
+)
+
+
+class ByteCounter(monitoring.CommandListener):
+    """Sums the encoded size of every command sent and every reply received while it is recording."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self._commands: list[Any] = []
+        self._replies: list[Any] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.recording:
+            self._commands.append(event.command)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if self.recording:
+            self._replies.append(event.reply)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def start(self) -> None:
+        self._commands.clear()
+        self._replies.clear()
+        self.recording = True
+
+    def stop(self) -> tuple[int, int]:
+        """Stop recording; the bytes (sent, received) since :meth:`start`."""
+        self.recording = False
+        sent = sum(len(bson.encode(command, codec_options=CODEC)) for command in self._commands)
+        received = sum(len(bson.encode(reply, codec_options=CODEC)) for reply in self._replies)
+        self._commands.clear()
+        self._replies.clear()
+        return sent, received
+
+
+# One listener for every client of the run (registered before any client is created, see __main__).
+BYTES = ByteCounter()
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+Metric = Literal["cpu", "wall", "sent", "received"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One batch, per operation."""
+
+    cpu: float
+    wall: float
+    sent: float
+    received: float
+
+
+async def measure(batch: Callable[[], Awaitable[None]], ops: int) -> Sample:
+    gc.collect()  # garbage left by setup or by the other side is not this batch's cost
+    BYTES.start()
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    await batch()
+    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    sent, received = BYTES.stop()
+    return Sample(cpu / ops, wall / ops, sent / ops, received / ops)
+
+
+@dataclass
+class Side:
+    """One side of a pair: ``batch`` performs ``ops`` operations (and prepares nothing it does not measure)."""
+
+    name: str
+    batch: Callable[[], Awaitable[None]]
+    ops: int
+    setup: Callable[[], Awaitable[None]] | None = None  # runs before every batch, unmeasured
+    samples: list[Sample] = field(default_factory=list)
+
+    def median(self, metric: Metric) -> float:
+        values: list[float] = [getattr(sample, metric) for sample in self.samples]
+        return statistics.median(values)
+
+
+async def warm(side: Side) -> Sample:
+    """One batch that is not kept: it warms caches and connections, and tells how long a batch takes."""
+    return await _batch(side)
+
+
+async def run_alternating(sides: Sequence[Side], repetitions: int, *, warmup: bool = True) -> None:
+    """Warm each side once (unless done already), then run them in turn, rotating which goes first."""
+    if warmup:
+        for side in sides:
+            await warm(side)
+    for repetition in range(repetitions):
+        shift = repetition % len(sides)
+        for side in [*sides[shift:], *sides[:shift]]:
+            side.samples.append(await _batch(side))
+
+
+async def _batch(side: Side) -> Sample:
+    if side.setup is not None:
+        await side.setup()
+    return await measure(side.batch, side.ops)
