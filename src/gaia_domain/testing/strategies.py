@@ -6,6 +6,7 @@ Valid strategies draw their ids too (no hidden randomness), so failing examples 
 from __future__ import annotations
 
 import string
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
@@ -191,13 +192,21 @@ malformed_hex_ids = st.sampled_from(["", "0" * 23, "0" * 25, "z" * 24, "ObjectId
 malformed_emails = st.sampled_from(
     ["", " ", "plain", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@example..com", "a@.com"]
 )
+
+
+def _tampered(value: uuid.UUID) -> str:
+    """A real cursor with one character of its body changed (always a different byte: no padding there)."""
+    good = encode_cursor("users", {"id": str(value)})
+    return good[:10] + ("B" if good[10] == "A" else "A") + good[11:]
+
+
 malformed_cursors = (
     st.sampled_from(["", "x", "====", "not a cursor", "e30"])
     | st.builds(
         lambda kind: encode_cursor(kind, {"id": "not-an-id", "t": "yesterday", "c": "x", "i": -1}),
         st.sampled_from(["users", "goals", "conversations", "messages"]),
     )
-    | st.builds(lambda u: encode_cursor("users", {"id": str(u)})[:-2] + "AA", st.uuids(version=4))
+    | st.builds(_tampered, st.uuids(version=4))
 )
 """Garbage, a cursor with a malformed key, and a tampered cursor."""
 
