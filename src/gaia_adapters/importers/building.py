@@ -77,16 +77,17 @@ class Built:
 # (conversation ids are global: without the owner, the second user's import would be silently "unchanged").
 
 
-def conversation_id(source: str, owner: UserId, export_id: str, leaf: str | None = None) -> ConversationId:
+def conversation_id(source: str, owner: str, export_id: str, leaf: str | None = None) -> ConversationId:
+    """``owner`` is ``str(user_id)``."""
     if leaf is None:
-        return ConversationId.derive(source, str(owner), export_id)
-    return ConversationId.derive(source, str(owner), export_id, "branch", leaf)
+        return ConversationId.derive(source, owner, export_id)
+    return ConversationId.derive(source, owner, export_id, "branch", leaf)
 
 
-def message_id(source: str, owner: UserId, export_id: str, node_id: str, leaf: str | None = None) -> MessageId:
+def message_id(source: str, owner: str, export_id: str, node_id: str, leaf: str | None = None) -> MessageId:
     if leaf is None:
-        return MessageId.derive(source, str(owner), export_id, node_id)
-    return MessageId.derive(source, str(owner), export_id, "branch", leaf, node_id)
+        return MessageId.derive(source, owner, export_id, node_id)
+    return MessageId.derive(source, owner, export_id, "branch", leaf, node_id)
 
 
 def description(title: str, branch_number: int | None) -> str:
@@ -121,12 +122,13 @@ def _build_thread(
     times = fill_times(known, start=start)
     messages: list[Message] = []
     size = 0
+    owner = str(ctx.user_id)
     for item, created_at in zip(thread.messages, times, strict=True):
         text, clipped = clip(item.text)
         try:
             messages.append(
                 Message(
-                    id=message_id(parsed.source, ctx.user_id, parsed.export_id, item.node_id, thread.leaf),
+                    id=message_id(parsed.source, owner, parsed.export_id, item.node_id, thread.leaf),
                     role=item.role,
                     content=text,
                     created_at=created_at,
@@ -148,7 +150,7 @@ def _build_thread(
     updated = max([created, *([parsed.updated] if parsed.updated else []), *times[-1:]])
     try:
         conversation = Conversation(
-            id=conversation_id(parsed.source, ctx.user_id, parsed.export_id, thread.leaf),
+            id=conversation_id(parsed.source, owner, parsed.export_id, thread.leaf),
             user_id=ctx.user_id,
             created_at=created,
             updated_at=updated,
