@@ -1,0 +1,1 @@
+"""Example applications that embed gaia-domain (not part of the installed package)."""
