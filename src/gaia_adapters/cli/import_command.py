@@ -45,7 +45,7 @@ from gaia_domain.errors import StoreUnavailable
 EXIT_STORE_FAILED = 3  # as ImportReport.exit_code when the database fails during the import
 
 ExportFile = Annotated[
-    Path, typer.Argument(help="A ChatGPT conversations.json or a Claude.ai export.", show_default=False)
+    Path, typer.Argument(metavar="FILE", help="A ChatGPT conversations.json or a Claude.ai export.", show_default=False)
 ]
 UserEmail = Annotated[
     str, typer.Option("--user", help="Owner of the imported conversations (created when missing).", show_default=False)
@@ -78,7 +78,11 @@ def import_(
     postgres_url: PostgresUrl = None,
     mongo_url: MongoUrl = None,
 ) -> None:
-    """Import a chat export (ChatGPT or Claude.ai) as conversations of a user; importing again adds nothing."""
+    """Import a chat export (ChatGPT or Claude.ai) as conversations of a user; importing again adds nothing.
+
+    Exit codes: 0 everything imported or unchanged, 1 some conversations skipped (listed), 2 unusable file,
+    3 the database failed (run again to finish). Details: docs/import.md.
+    """
     settings = settings_for(ctx, postgres_url, mongo_url)
     options = ImportOptions(format=export_format, all_branches=all_branches, batch_conversations=batch_size)
     run(lambda: _import(settings, file, user, options, show_progress=not no_progress))
