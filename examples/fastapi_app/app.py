@@ -12,25 +12,36 @@ Run it with ``uvicorn examples.fastapi_app.app:app`` or ``python -m examples.fas
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
 from examples.fastapi_app import errors
 from examples.fastapi_app.routes import conversations, goals, messages, users
-from gaia_adapters.container import build_container, running
+from gaia_adapters.container import Container, build_container, running
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.clock import Clock
 
 
-def create_app(settings: GaiaSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """An app over ``settings`` (read from the environment at startup when None)."""
+def create_app(
+    settings: GaiaSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    configure: Callable[[Container], None] | None = None,
+) -> FastAPI:
+    """An app over ``settings`` (read from the environment at startup when None).
+
+    ``configure`` is called with the container before its resources open: the place to override providers
+    (``container.conversation_store.override(providers.Object(store))``) or register event handlers.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         chosen = settings if settings is not None else GaiaSettings()
         container = build_container(chosen, clock=clock)
+        if configure is not None:
+            configure(container)
         async with running(container) as services:  # resources opened in this loop, closed once on exit
             app.state.services = services
             app.state.backend = chosen.backend
