@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from gaia_adapters.cli import demo, doctor, import_command, migrate, relay, stats
 from gaia_adapters.cli.common import GlobalOptions, MongoUrl, PostgresUrl
-from gaia_adapters.cli.demo import demo
-from gaia_adapters.cli.doctor import doctor
-from gaia_adapters.cli.import_command import import_
-from gaia_adapters.cli.migrate import migrate
-from gaia_adapters.cli.relay import relay
-from gaia_adapters.cli.stats import stats
 
 app = typer.Typer(
     name="gaia-db",
@@ -30,12 +25,13 @@ def _global_options(ctx: typer.Context, postgres_url: PostgresUrl = None, mongo_
     ctx.obj = GlobalOptions(postgres_url=postgres_url, mongo_url=mongo_url)
 
 
-app.command("demo")(demo)
-app.command("migrate")(migrate)
-app.command("import")(import_)
-app.command("stats")(stats)
-app.command("doctor")(doctor)
-app.command("relay")(relay)
+# The package attributes stay the command modules (gaia_adapters.cli.migrate is the module, not the function).
+app.command("demo")(demo.demo)
+app.command("migrate")(migrate.migrate)
+app.command("import")(import_command.import_)
+app.command("stats")(stats.stats)
+app.command("doctor")(doctor.doctor)
+app.command("relay")(relay.relay)
 
 
 def main() -> None:
