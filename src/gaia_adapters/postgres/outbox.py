@@ -26,6 +26,5 @@ class PostgresOutbox:
         if events:
             await self._uow.run(self.write(conn, events), "outbox event", events[0].event_id.value)
 
-    @staticmethod
-    async def write(conn: DriverConnection, events: Sequence[Event]) -> None:
-        await conn.execute(sql.INSERT_EVENTS, *rows.event_columns(events))
+    async def write(self, conn: DriverConnection, events: Sequence[Event]) -> None:
+        self._uow.wrote(await conn.fetchval(sql.INSERT_EVENTS, *rows.event_columns(events)))

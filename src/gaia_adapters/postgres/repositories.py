@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from gaia_adapters.postgres import rows, sql
-from gaia_adapters.postgres.driver import DriverConnection, affected
+from gaia_adapters.postgres.driver import DriverConnection
 from gaia_domain.errors import AlreadyExists, ConcurrencyConflict, DomainError, DuplicateEmail, InvalidInput, NotFound
 from gaia_domain.goals import Goal
 from gaia_domain.ids import GoalId, UserId
@@ -55,13 +55,14 @@ class PostgresUserRepository:
         uow = self._uow
         conn = uow.connection()
         try:
-            inserted = await conn.fetchval(sql.INSERT_USER, *rows.user_insert_args(user))
-            if inserted is None:
+            xid = await conn.fetchval(sql.INSERT_USER, *rows.user_insert_args(user))
+            if xid is None:
                 raise await _user_conflict(conn, user)
         except DomainError:
             raise
         except Exception as error:
             raise uow.failed(error, "user", user.id.value) from error
+        uow.wrote(xid)
         uow.track(user)
         uow.user_keys[user.id] = (user.email.normalized, user.legacy_id)
 
@@ -87,19 +88,20 @@ class PostgresUserRepository:
         args = rows.user_update_args(user)
         try:
             if uow.user_keys.get(user.id) == keys:
-                updated = affected(await conn.execute(sql.UPDATE_USER, *args))
+                xid = await conn.fetchval(sql.UPDATE_USER, *args)
             else:  # a unique key may change: a collision must not abort the whole transaction
-                updated = await _guarded_update(conn, sql.UPDATE_USER, args, user)
-            if not updated:
+                xid = await _guarded_update(conn, sql.UPDATE_USER, args, user)
+            if xid is None:
                 found = await conn.fetchval(sql.USER_VERSION, user.id.value)
         except DomainError:
             raise
         except Exception as error:
             raise uow.failed(error, "user", user.id.value) from error
-        if not updated:
+        if xid is None:
             if found is None:
                 raise NotFound("user", user.id.value)
             raise ConcurrencyConflict("user", user.id.value, user.version)
+        uow.wrote(xid)
         user.version += 1
         uow.track(user)
         uow.user_keys[user.id] = keys
@@ -109,11 +111,12 @@ class PostgresUserRepository:
         uow = self._uow
         conn = uow.connection()
         try:
-            deleted = affected(await conn.execute(sql.DELETE_USER, user_id.value))
+            xid = await conn.fetchval(sql.DELETE_USER, user_id.value)
         except Exception as error:
             raise uow.failed(error, "user", user_id.value) from error
-        if not deleted:
+        if xid is None:
             raise NotFound("user", user_id.value)
+        uow.wrote(xid)
         uow.user_keys.pop(user_id, None)
 
     async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None) -> Page[User]:
@@ -141,8 +144,8 @@ class PostgresGoalRepository:
         uow = self._uow
         conn = uow.connection()
         try:
-            inserted = await conn.fetchval(sql.INSERT_GOAL, *rows.goal_insert_args(goal))
-            if inserted is None:
+            xid = await conn.fetchval(sql.INSERT_GOAL, *rows.goal_insert_args(goal))
+            if xid is None:
                 if await conn.fetchval(sql.GOAL_EXISTS, goal.id.value):
                     raise AlreadyExists("goal", goal.id.value)
                 raise NotFound("user", goal.user_id.value)  # the foreign key to users
@@ -150,6 +153,7 @@ class PostgresGoalRepository:
             raise
         except Exception as error:
             raise uow.failed(error, "goal", goal.id.value) from error
+        uow.wrote(xid)
         uow.track(goal)
 
     async def get(self, user_id: UserId, goal_id: GoalId) -> Goal:
@@ -190,15 +194,16 @@ class PostgresGoalRepository:
         uow = self._uow
         conn = uow.connection()
         try:
-            updated = affected(await conn.execute(sql.UPDATE_GOAL, *rows.goal_update_args(goal)))
-            if not updated:
+            xid = await conn.fetchval(sql.UPDATE_GOAL, *rows.goal_update_args(goal))
+            if xid is None:
                 found = await conn.fetchval(sql.GOAL_VERSION, goal.id.value, goal.user_id.value)
         except Exception as error:
             raise uow.failed(error, "goal", goal.id.value) from error
-        if not updated:
+        if xid is None:
             if found is None:
                 raise NotFound("goal", goal.id.value)
             raise ConcurrencyConflict("goal", goal.id.value, goal.version)
+        uow.wrote(xid)
         goal.version += 1
         uow.track(goal)
 
@@ -207,20 +212,23 @@ class PostgresGoalRepository:
         uow = self._uow
         conn = uow.connection()
         try:
-            deleted = affected(await conn.execute(sql.DELETE_GOAL, goal_id.value, user_id.value))
+            xid = await conn.fetchval(sql.DELETE_GOAL, goal_id.value, user_id.value)
         except Exception as error:
             raise uow.failed(error, "goal", goal_id.value) from error
-        if not deleted:
+        if xid is None:
             raise NotFound("goal", goal_id.value)
+        uow.wrote(xid)
 
     async def delete_all_for_user(self, user_id: UserId) -> int:
         user_id = UserId.parse(user_id)
         uow = self._uow
         conn = uow.connection()
         try:
-            return affected(await conn.execute(sql.DELETE_GOALS_OF_USER, user_id.value))
+            count, xid = await conn.fetchrow(sql.DELETE_GOALS_OF_USER, user_id.value)
         except Exception as error:
             raise uow.failed(error, "goal", user_id.value) from error
+        uow.wrote(xid)
+        return int(count)
 
 
 async def _user_conflict(conn: DriverConnection, user: User) -> DomainError:
@@ -236,17 +244,18 @@ async def _user_conflict(conn: DriverConnection, user: User) -> DomainError:
     return ConcurrencyConflict("user", user.id.value)
 
 
-async def _guarded_update(conn: DriverConnection, statement: str, args: Sequence[Any], user: User) -> int:
+async def _guarded_update(conn: DriverConnection, statement: str, args: Sequence[Any], user: User) -> str | None:
+    """The update under a savepoint: a unique violation is undone alone and reported as the domain error."""
     await conn.execute(f"SAVEPOINT {_GUARD}")
     try:
-        updated = affected(await conn.execute(statement, *args))
+        xid: str | None = await conn.fetchval(statement, *args)
     except asyncpg.UniqueViolationError as error:
         await conn.execute(f"ROLLBACK TO SAVEPOINT {_GUARD}; RELEASE SAVEPOINT {_GUARD}")
         if error.constraint_name == "uq_users_email_normalized":
             raise DuplicateEmail(user.email.value) from error
         raise AlreadyExists("user", user.legacy_id) from error
     await conn.execute(f"RELEASE SAVEPOINT {_GUARD}")
-    return updated
+    return xid
 
 
 def _storable(text: str) -> bool:

@@ -54,6 +54,7 @@ class PostgresUnitOfWork:
         self._conn: DriverConnection | None = None
         self._savepoints: list[_Savepoint] = []
         self._aborted: BaseException | None = None  # a server error aborted the transaction
+        self._xid: str | None = None  # the transaction id, once a statement wrote something
         self._seen: list[User | Goal] = []
         self._committed_events: tuple[Event, ...] = ()
         self.user_keys: dict[object, tuple[str, str | None]] = {}  # unique keys as stored, by user id
@@ -123,19 +124,59 @@ class PostgresUnitOfWork:
             savepoint.released = True
             return
         events = [event for aggregate in self._seen for event in aggregate.events]
-        try:
-            if events:
+        if events:
+            try:
                 await self._outbox.write(conn, events)
+            except Exception as error:
+                self._state = UnitOfWorkState.ROLLED_BACK
+                await self._release(rollback=True)
+                raise errors.translate(error, "outbox event", events[0].event_id.value) from error
+        try:
             await conn.execute(sql.COMMIT)
+        except asyncio.CancelledError:
+            # asyncpg asked the server to cancel the COMMIT; whether it still committed is the server's answer.
+            await _protected(self._settle_cancelled_commit(conn, events))
+            raise
         except Exception as error:
             # The transaction is over either way (PostgreSQL ends a failed COMMIT with a rollback).
             self._state = UnitOfWorkState.ROLLED_BACK
             await self._release(rollback=True)
             raise errors.translate(error, "transaction", "commit") from error
+        self._committed(events)
+        await self._release(rollback=False)
+
+    def _committed(self, events: list[Event]) -> None:
         for aggregate in self._seen:
             aggregate.events.clear()
         self._state, self._committed_events = UnitOfWorkState.COMMITTED, tuple(events)
-        await self._release(rollback=False)
+
+    async def _settle_cancelled_commit(self, conn: DriverConnection, events: list[Event]) -> None:
+        committed = False
+        if self._xid is not None:  # a transaction that wrote nothing has nothing to have committed
+            try:  # asyncpg runs this only once the server has answered the cancelled COMMIT
+                status = await conn.fetchval(sql.XACT_STATUS, self._xid, timeout=self._cleanup_timeout)
+                committed = status == "committed"
+            except Exception:  # noqa: BLE001 - the connection is unusable: ask on another one
+                committed = await self._xact_committed_elsewhere(self._xid)
+        if committed:
+            self._committed(events)
+        else:
+            self._state = UnitOfWorkState.ROLLED_BACK
+        await self._release_now(rollback=not committed)
+
+    async def _xact_committed_elsewhere(self, xid: str) -> bool:
+        try:
+            pooled = await self._engine.raw_connection()
+        except Exception:  # noqa: BLE001 - no way to learn the outcome: report it as not committed
+            return False
+        try:
+            conn: DriverConnection = pooled.driver_connection  # type: ignore[assignment]
+            status = await conn.fetchval(sql.XACT_STATUS, xid, timeout=self._cleanup_timeout)
+            return bool(status == "committed")
+        except Exception:  # noqa: BLE001 - as above
+            return False
+        finally:
+            await greenlet_spawn(pooled.close)
 
     async def rollback(self) -> None:
         if self._state is not UnitOfWorkState.OPEN:
@@ -157,6 +198,11 @@ class PostgresUnitOfWork:
                 "an earlier database error aborted this transaction; leave the block to roll it back"
             ) from self._aborted
         return self._conn
+
+    def wrote(self, xid: str | None) -> None:
+        """Record the transaction id a write statement returned."""
+        if self._xid is None:
+            self._xid = xid
 
     def track(self, aggregate: User | Goal) -> None:
         """Collect this aggregate's events at commit (the same object once)."""
@@ -213,11 +259,14 @@ class PostgresUnitOfWork:
         self.user_keys.clear()
 
     async def _release(self, *, rollback: bool) -> None:
+        await _protected(self._release_now(rollback=rollback))
+
+    async def _release_now(self, *, rollback: bool) -> None:
         pooled, conn = self._pooled, self._conn
         self._pooled = self._conn = None
         self._savepoints.clear()
         if pooled is not None and conn is not None:
-            await _protected(_close(pooled, conn, rollback=rollback, limit=self._cleanup_timeout))
+            await _close(pooled, conn, rollback=rollback, limit=self._cleanup_timeout)
 
 
 async def _close(pooled: PoolProxiedConnection, conn: DriverConnection, *, rollback: bool, limit: float) -> None:
@@ -235,15 +284,17 @@ async def _close(pooled: PoolProxiedConnection, conn: DriverConnection, *, rollb
         await greenlet_spawn(pooled.close)
 
 
-async def _protected(cleanup: Coroutine[Any, Any, None]) -> None:
-    """Run ``cleanup`` to the end even if the calling task is cancelled meanwhile; then re-raise the cancellation."""
-    task = asyncio.ensure_future(cleanup)
+async def _protected(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` to the end even if the calling task is cancelled meanwhile; then re-raise the cancellation."""
+    task = asyncio.ensure_future(work)
     cancelled = False
     while not task.done():
         try:
-            await asyncio.shield(task)
+            await asyncio.wait((task,))  # unlike awaiting the task, a cancellation here does not reach it
         except asyncio.CancelledError:
             cancelled = True
     if cancelled:
+        if not task.cancelled():
+            task.exception()  # retrieved: the cancellation is what the caller sees
         raise asyncio.CancelledError
     task.result()
