@@ -284,3 +284,32 @@ def test_one_unreachable_server_still_checks_the_other(
     assert code == 2, out
     assert row(out, "PostgreSQL", "connection").startswith("FAIL unreachable: ")
     assert row(out, "MongoDB", "migrations") == f"OK all {len(migration_ids())} applied"
+
+
+async def test_databases_ahead_of_this_code_are_named(migrated_pg: str, migrated_mongo: GaiaSettings) -> None:
+    """A database migrated by newer code: PostgreSQL cannot be compared (FAIL), MongoDB notes the unknown id."""
+    from gaia_adapters.doctor import Status, run_checks
+    from gaia_adapters.mongo.collections import MIGRATIONS
+
+    conn = await asyncpg.connect(migrated_pg)
+    try:
+        await conn.execute("UPDATE gaia_alembic_version SET version_num = '9999_from_the_future'")
+    finally:
+        await conn.close()
+    sync = MongoClient[dict[str, Any]](mongo_url(migrated_mongo))
+    try:
+        sync[migrated_mongo.mongo_database][MIGRATIONS].insert_one({"_id": "9999_from_the_future"})
+    finally:
+        sync.close()
+    settings = migrated_mongo.model_copy(update={"postgres_url": GaiaSettings(postgres_url=migrated_pg).postgres_url})
+    report = await run_checks(settings, connect_timeout=2)
+    by_check = {(r.database, r.check): (r.status, r.detail) for r in report.results}
+    status, detail = by_check["PostgreSQL", "migrations"]
+    assert status is Status.FAIL
+    assert detail.startswith("cannot compare with the shipped migrations: ")
+    assert "9999_from_the_future" in detail
+    assert by_check["MongoDB", "migrations"] == (
+        Status.OK,
+        f"all {len(migration_ids())} applied; recorded but not shipped here: 9999_from_the_future (newer code?)",
+    )
+    assert report.exit_code == 1
