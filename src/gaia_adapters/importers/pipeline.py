@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gaia_adapters.importers import chatgpt, claude
-from gaia_adapters.importers.building import BuildContext, ParsedConversation, build
+from gaia_adapters.importers.building import BuildContext, Built, ParsedConversation, build
 from gaia_adapters.importers.errors import BrokenConversation, UnusableFile
 from gaia_adapters.importers.stream import ExportFile, ExportFormat
 from gaia_domain.clock import Clock
@@ -125,75 +125,88 @@ async def import_export(
     progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import every conversation of the export at ``path`` for ``user_id``; never raises for bad input."""
-    report = ImportReport(path=path)
-    sink = progress or _NoProgress()
+    run = _ImportRun(path, conversations, options, progress or _NoProgress())
     started = time.perf_counter()
-    batch = _Batch()
-
-    async def flush() -> None:
-        if not batch.conversations:
-            return
-        inserted = await conversations.import_conversations(batch.conversations)
-        report.imported += inserted
-        report.unchanged += len(batch.conversations) - inserted
-        if inserted == len(batch.conversations):
-            report.messages_imported += batch.messages
-        elif inserted:
-            # add_many reports a count, not which ones: count the batch's messages as an upper bound
-            report.messages_imported += batch.messages
-            report.messages_imported_exact = False
-        batch.conversations, batch.messages = [], 0
-
     try:
         with ExportFile(path) as export:
-            report.bytes_total = export.size
-            sink.start(export.size)
-            report.format = options.format or export.detect_format()
-            if report.format is not None:
-                parse, title_of = _PARSERS[report.format]
-                ctx = BuildContext(user_id=user_id, now=clock.now(), all_branches=options.all_branches)
-                first_index: dict[str, int] = {}
-                try:
-                    for index, raw in enumerate(export.conversations()):
-                        report.read += 1
-                        try:
-                            built = build(parse(raw, ctx), ctx)
-                            _check_unique(built.conversations, index, first_index)
-                        except BrokenConversation as exc:
-                            title = title_of(raw) if isinstance(raw, dict) else ""
-                            report.skipped.append(SkippedConversation(index, title, exc.reason))
-                            continue
-                        batch.conversations.extend(built.conversations)
-                        batch.messages += built.messages
-                        report.messages_read += built.messages
-                        report.clipped_messages += built.clipped_messages
-                        if (
-                            len(batch.conversations) >= options.batch_conversations
-                            or batch.messages >= options.batch_messages
-                        ):
-                            await flush()
-                        sink.advance(
-                            bytes_read=export.reader.bytes_read,
-                            conversations=report.read,
-                            messages=report.messages_read,
-                        )
-                except UnusableFile as exc:
-                    # Whole conversations read before the file broke are still written: see docs/import.md.
-                    report.error = str(exc)
-                await flush()
-                sink.advance(bytes_read=export.size, conversations=report.read, messages=report.messages_read)
+            await run.read(export, BuildContext(user_id=user_id, now=clock.now(), all_branches=options.all_branches))
     except UnusableFile as exc:
-        report.error = str(exc)
+        run.report.error = str(exc)
     except StoreUnavailable as exc:
         # The batch being written may or may not have landed; a re-run completes it without duplicates.
-        report.store_error = str(exc)
-    report.seconds = time.perf_counter() - started
-    return report
+        run.report.store_error = str(exc)
+    run.report.seconds = time.perf_counter() - started
+    return run.report
 
 
-def _check_unique(built: list[Conversation], index: int, first_index: dict[str, int]) -> None:
-    """The same export id twice in one file would silently count as "unchanged": report it instead."""
-    for conversation in built:
-        earlier = first_index.setdefault(conversation.id.value, index)
-        if earlier != index:
-            raise BrokenConversation(f"the same conversation id as the conversation at index {earlier}")
+class _ImportRun:
+    """One import: the report being filled, the current batch, the ids seen so far in the file."""
+
+    def __init__(
+        self, path: Path, conversations: ConversationService, options: ImportOptions, progress: ImportProgress
+    ) -> None:
+        self.report = ImportReport(path=path)
+        self._service = conversations
+        self._options = options
+        self._progress = progress
+        self._batch = _Batch()
+        self._first_index: dict[str, int] = {}  # conversation id -> index in the file (duplicates are reported)
+
+    async def read(self, export: ExportFile, ctx: BuildContext) -> None:
+        report = self.report
+        report.bytes_total = export.size
+        self._progress.start(export.size)
+        report.format = self._options.format or export.detect_format()
+        if report.format is None:  # an empty list
+            return
+        parse, title_of = _PARSERS[report.format]
+        try:
+            for index, raw in enumerate(export.conversations()):
+                report.read += 1
+                try:
+                    built = build(parse(raw, ctx), ctx)
+                    self._check_unique(built.conversations, index)
+                except BrokenConversation as exc:
+                    title = title_of(raw) if isinstance(raw, dict) else ""
+                    report.skipped.append(SkippedConversation(index, title, exc.reason))
+                    continue
+                await self._add(built)
+                self._advance(export.reader.bytes_read)
+        except UnusableFile as exc:
+            # Whole conversations read before the file broke are still written: see docs/import.md.
+            report.error = str(exc)
+        await self._flush()
+        self._advance(export.size)
+
+    async def _add(self, built: Built) -> None:
+        self._batch.conversations.extend(built.conversations)
+        self._batch.messages += built.messages
+        self.report.messages_read += built.messages
+        self.report.clipped_messages += built.clipped_messages
+        full = len(self._batch.conversations) >= self._options.batch_conversations
+        if full or self._batch.messages >= self._options.batch_messages:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        batch, report = self._batch, self.report
+        if not batch.conversations:
+            return
+        inserted = await self._service.import_conversations(batch.conversations)
+        report.imported += inserted
+        report.unchanged += len(batch.conversations) - inserted
+        if inserted:
+            report.messages_imported += batch.messages
+            # add_many reports a count, not which ones: a partly new batch's messages are an upper bound
+            report.messages_imported_exact &= inserted == len(batch.conversations)
+        self._batch = _Batch()
+
+    def _advance(self, bytes_read: int) -> None:
+        report = self.report
+        self._progress.advance(bytes_read=bytes_read, conversations=report.read, messages=report.messages_read)
+
+    def _check_unique(self, built: list[Conversation], index: int) -> None:
+        """The same export id twice in one file would silently count as "unchanged": report it instead."""
+        for conversation in built:
+            earlier = self._first_index.setdefault(conversation.id.value, index)
+            if earlier != index:
+                raise BrokenConversation(f"the same conversation id as the conversation at index {earlier}")
