@@ -18,7 +18,7 @@ from gaia_adapters.postgres.migrate import current_revision, pending_revisions
 from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
 from gaia_adapters.postgres.tables import metadata as gaia_metadata
 from gaia_adapters.relay.store import Backlog, DeadEvent
-from gaia_domain.errors import DomainError
+from gaia_domain.errors import StoreUnavailable
 
 DATABASE = "PostgreSQL"
 # A due event older than this was not dispatched after its commit: the relay is not keeping up (or not running).
@@ -85,8 +85,8 @@ async def _migrations(url: str) -> CheckResult:
     try:
         current = await current_revision(url)
         pending = await pending_revisions(url)
-    except DomainError as exc:  # for example a revision this code does not know (the database is newer)
-        return fail(DATABASE, check, f"cannot compare with the shipped migrations: {exc}")
+    except StoreUnavailable as exc:  # for example a revision this code does not know (the database is newer)
+        return fail(DATABASE, check, f"cannot compare with the shipped migrations: {exc.reason}")
     if pending:
         at = current or "an empty schema"
         return warn(DATABASE, check, f"{len(pending)} pending ({', '.join(pending)}) at {at}: run gaia-db migrate")
