@@ -156,7 +156,10 @@ def _result_text(content: object) -> str:
 
 
 def _json_text(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):  # a hostile or broken input nested beyond Python's stack
+        return "[input not shown: nested too deeply]"
     return text if len(text) <= _MAX_TOOL_INPUT else text[:_MAX_TOOL_INPUT] + "…"
 
 

@@ -123,3 +123,17 @@ async def test_unknown_sender_breaks_only_that_conversation(tmp_path: Path) -> N
     assert report.imported == 1
     assert [(s.index, s.title) for s in report.skipped] == [(0, "Robot")]
     assert "unknown sender 'robot'" in report.skipped[0].reason
+
+
+async def test_a_tool_input_nested_beyond_the_stack_does_not_stop_the_import(tmp_path: Path) -> None:
+    depth = 5_000
+    deep = "[" * depth + "]" * depth
+    use = '{"type": "tool_use", "name": "deep", "input": ' + deep + "}"
+    message = '{"uuid": "a1", "sender": "assistant", "text": "", "content": [' + use + "]}"
+    path = tmp_path / "deep.json"
+    path.write_text('{"uuid": "k7", "name": "Deep", "chat_messages": [' + message + "]}", encoding="utf-8")
+    async with memory_app() as app:
+        report = await app.run(path)
+        (conversation,) = await app.stored()
+    assert (report.imported, report.exit_code) == (1, 0)
+    assert conversation.messages[0].tool_data[0].data["input"] == "[input not shown: nested too deeply]"
