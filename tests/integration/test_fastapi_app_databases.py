@@ -7,6 +7,7 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -27,14 +28,28 @@ def database_settings(pg_url: str, mongo_settings: GaiaSettings, pg_clean: None)
     return mongo_settings.model_copy(update={"postgres_url": GaiaSettings(postgres_url=pg_url).postgres_url})
 
 
+async def sessions_idle_in_transaction(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT left(query, 80) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+        )
+    finally:
+        await conn.close()
+    return [str(row[0]) for row in rows]
+
+
 @pytest_asyncio.fixture
 async def client(
-    database_settings: GaiaSettings, conversation_store: ConversationStore
+    database_settings: GaiaSettings, conversation_store: ConversationStore, pg_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     # ``conversation_store`` (support.mongo) empties the conversations collection before the test.
     app = create_app(database_settings, clock=TickingClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC)))
     async with lifespan_client(app) as running:
         yield running
+    # Every request's unit of work ended: no session of the app is left inside a transaction.
+    assert await sessions_idle_in_transaction(pg_url) == []
 
 
 @pytest.fixture
