@@ -78,7 +78,10 @@ class GoalService:
         async def attempt() -> tuple[Goal, list[Event]]:
             async with self._uow() as uow:
                 goal = await uow.goals.get(user_id, goal_id)
+                before = goal.snapshot()
                 goal.complete_node(node_id, self._clock)
+                if goal.snapshot() == before:  # already complete: no write, so no version bump for other editors
+                    return goal, []
                 await uow.goals.save(goal)
                 await uow.commit()
                 return goal, list(uow.committed_events)
