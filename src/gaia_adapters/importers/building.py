@@ -70,6 +70,7 @@ class Built:
     conversations: list[Conversation] = field(default_factory=list)
     messages: int = 0
     clipped_messages: int = 0
+    bytes: int = 0  # estimated stored size (text, tools, per-message overhead)
 
 
 # Ids derive from the owner and the export's own ids: the same file maps to the same ids for the same user
@@ -161,4 +162,5 @@ def _build_thread(
     except InvalidInput as exc:
         raise BrokenConversation(str(exc)) from exc
     built.messages += len(messages)
+    built.bytes += size
     return conversation

@@ -44,8 +44,10 @@ _PARSERS: dict[ExportFormat, tuple[_Parser, Callable[[dict[str, Any]], str]]] = 
 class ImportOptions:
     format: ExportFormat | None = None  # None: detect from the content
     all_branches: bool = False  # also import edited/regenerated branches, as separate conversations
+    # A batch is written when any limit is reached: memory stays bounded whatever the messages' sizes.
     batch_conversations: int = 200
-    batch_messages: int = 10_000  # a batch is written when either limit is reached
+    batch_messages: int = 10_000
+    batch_bytes: int = 16_000_000  # estimated stored size
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class _NoProgress:
 class _Batch:
     conversations: list[Conversation] = field(default_factory=list)
     messages: int = 0
+    bytes: int = 0
 
 
 async def ensure_user(users: UserService, email: str) -> tuple[User, bool]:
@@ -181,10 +184,15 @@ class _ImportRun:
     async def _add(self, built: Built) -> None:
         self._batch.conversations.extend(built.conversations)
         self._batch.messages += built.messages
+        self._batch.bytes += built.bytes
         self.report.messages_read += built.messages
         self.report.clipped_messages += built.clipped_messages
-        full = len(self._batch.conversations) >= self._options.batch_conversations
-        if full or self._batch.messages >= self._options.batch_messages:
+        batch, options = self._batch, self._options
+        if (
+            len(batch.conversations) >= options.batch_conversations
+            or batch.messages >= options.batch_messages
+            or batch.bytes >= options.batch_bytes
+        ):
             await self._flush()
 
     async def _flush(self) -> None:

@@ -6,6 +6,7 @@ import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from import_helpers import memory_app
 
 from gaia_adapters.importers import ImportOptions, import_export
@@ -20,8 +21,18 @@ from gaia_domain.services import ConversationService
 class _DiscardingStore(MemoryConversationStore):
     """Accepts every batch and keeps nothing, so that only the importer's own memory is measured."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[tuple[int, int]] = []  # (conversations, messages) of each add_many
+
     async def add_many(self, conversations: Sequence[Conversation]) -> int:
+        self.batches.append((len(conversations), sum(len(c.messages) for c in conversations)))
         return len(conversations)
+
+
+def _service(store: _DiscardingStore, clock: TickingClock) -> ConversationService:
+    database = MemoryDatabase(clock=clock)
+    return ConversationService(store, lambda: MemoryUnitOfWork(database), clock)
 
 
 async def test_synthetic_export_imports_with_its_known_counts_then_unchanged(tmp_path: Path) -> None:
@@ -40,8 +51,7 @@ async def test_synthetic_export_imports_with_its_known_counts_then_unchanged(tmp
 
 async def _peak_bytes(path: Path) -> int:
     clock = TickingClock()
-    database = MemoryDatabase(clock=clock)
-    service = ConversationService(_DiscardingStore(), lambda: MemoryUnitOfWork(database), clock)
+    service = _service(_DiscardingStore(), clock)
     tracemalloc.start()
     try:
         report = await import_export(
@@ -65,3 +75,28 @@ async def test_peak_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     # 4x the file, about the same peak: one conversation and one batch of ten at a time.
     assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
     assert large_peak < 10_000_000, large_peak
+
+
+@pytest.mark.parametrize(
+    ("options", "expected_batches"),
+    [
+        (ImportOptions(batch_conversations=4), [4, 4, 2]),
+        (ImportOptions(batch_messages=1), [1] * 10),
+        (ImportOptions(batch_bytes=1), [1] * 10),
+        (ImportOptions(), [10]),
+    ],
+)
+async def test_a_batch_is_written_when_any_limit_is_reached(
+    tmp_path: Path, options: ImportOptions, expected_batches: list[int]
+) -> None:
+    export = write_chatgpt_export(tmp_path / "ten.json", conversations=10, seed=3)
+    clock, store = TickingClock(), _DiscardingStore()
+    report = await import_export(
+        export.path,
+        user_id=UserId.new(),
+        conversations=_service(store, clock),
+        clock=clock,
+        options=options,
+    )
+    assert [conversations for conversations, _ in store.batches] == expected_batches
+    assert sum(messages for _, messages in store.batches) == report.messages_imported == export.visible_messages
