@@ -110,7 +110,9 @@ async def test_a_goal_whose_owner_was_deleted_meanwhile_is_not_committed(
     assert database.users == {}
 
 
-async def test_events_of_a_failed_unit_of_work_stay_on_the_aggregates(database: MemoryDatabase, clock: TickingClock) -> None:
+async def test_events_of_a_failed_unit_of_work_stay_on_the_aggregates(
+    database: MemoryDatabase, clock: TickingClock
+) -> None:
     async with MemoryUnitOfWork(database) as uow:
         await uow.users.add(builders.user(clock, email="taken@example.com"))
         await uow.commit()
