@@ -16,6 +16,7 @@ Fixtures:
   connection is checked out and no session of ours sits "idle in transaction", then disposes the engine.
 * ``pg_clean`` (function): empties every table before the test; after it, asserts no connection leaked.
 * ``pg_fetch`` (function): ``await pg_fetch(sql, *args)`` on a fresh, independent connection (not the pool).
+* ``pg_idle_in_transaction`` (function): ``await pg_idle_in_transaction()`` lists our sessions idle in a transaction.
 * ``pg_uow_factory`` / ``uow_factory`` (function): ``PostgresUnitOfWork`` over an empty database.
 * ``pg_read_outbox`` / ``read_outbox`` (function): the committed outbox rows, oldest first.
 """
@@ -189,6 +190,11 @@ async def pg_fetch(pg_url: str) -> Fetch:
             await conn.close()
 
     return fetch
+
+
+@pytest.fixture
+def pg_idle_in_transaction(pg_url: str) -> Callable[[], Awaitable[list[str]]]:
+    return lambda: idle_in_transaction(pg_url)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from gaia_adapters.settings import GaiaSettings, mask_url
+from gaia_adapters.settings import GaiaSettings
 
 DRIVER = "postgresql+asyncpg"
 _SCHEMES = ("postgresql", "postgres", DRIVER)
@@ -48,7 +48,8 @@ def asyncpg_url(url: str) -> tuple[URL, dict[str, Any]]:
     try:
         parsed = make_url(url.strip())
     except exc.ArgumentError:
-        raise PostgresUrlError(f"not a database URL: {mask_url(url)!r}") from None
+        # Not echoed: a string that does not parse may hold a password where mask_url cannot find it.
+        raise PostgresUrlError("not a database URL (expected postgresql://user:password@host:port/database)") from None
     if parsed.drivername not in _SCHEMES:
         raise PostgresUrlError(
             f"expected a postgresql://, postgres:// or {DRIVER}:// URL, got {parsed.drivername}:// "

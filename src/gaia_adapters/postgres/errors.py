@@ -28,11 +28,6 @@ _UNIQUE = {
 }
 
 
-def is_disconnect(error: BaseException) -> bool:
-    """The connection is gone: the statement did not run in a live server session."""
-    return isinstance(error, asyncpg.InterfaceError | asyncpg.PostgresConnectionError | OSError)
-
-
 def translate(error: BaseException, entity: str, key: object) -> DomainError:
     """The domain error for a driver error raised while working on ``entity`` ``key``."""
     if isinstance(error, DomainError):

@@ -235,8 +235,10 @@ class PostgresUnitOfWork:
                 await conn.execute(sql.BEGIN)
             except BaseException as error:
                 await _protected(_close(pooled, conn, rollback=True, limit=self._cleanup_timeout))
-                if isinstance(error, Exception) and errors.is_disconnect(error) and attempt < _BEGIN_ATTEMPTS:
-                    continue  # the pre-ping: a connection that died in the pool is replaced
+                if isinstance(error, Exception) and attempt < _BEGIN_ATTEMPTS:
+                    # The pre-ping: nothing has happened in this transaction yet, so a connection that fails
+                    # here (it died in the pool, or the server ended the session) is replaced and BEGIN retried.
+                    continue
                 if isinstance(error, Exception):
                     raise errors.unavailable(error) from error
                 raise
