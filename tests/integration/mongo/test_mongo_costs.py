@@ -154,11 +154,12 @@ def _big_conversation(owner: UserId, size: int) -> Conversation:
     )
 
 
-async def test_b1_append_sends_and_receives_the_same_bytes_at_10_and_10000_messages(recorded: Any) -> None:
+async def test_b1_b2_appends_and_last_messages_cost_the_same_bytes_at_10_100_and_10000_messages(recorded: Any) -> None:
+    """B1: an append sends and receives the same bytes; B2: the last 50 messages arrive in the same bytes."""
     store, recorder = recorded
     owner = UserId.new()
-    sizes = {}
-    for size in (10, 10_000):
+    appends, tails = {}, {}
+    for size in (10, 100, 10_000):
         conversation = _big_conversation(owner, size)
         await store.add(conversation)
         message = Message(
@@ -169,12 +170,22 @@ async def test_b1_append_sends_and_receives_the_same_bytes_at_10_and_10000_messa
         )
         recorder.clear()
         await store.append_messages(owner, conversation.id, [message])
-        commands = [e.command_name for e in recorder.events]
-        assert commands == ["update"]  # one round trip, no read of the conversation
+        assert [e.command_name for e in recorder.events] == ["update"]  # one round trip, no read
         command, reply = next(recorder.commands("update"))
-        sizes[size] = (len(bson.encode(command, codec_options=CODEC)), len(bson.encode(reply, codec_options=CODEC)))
-        loaded = await store.get(owner, conversation.id, last_messages=1)
+        appends[size] = (_size(command), _size(reply))
+        recorder.clear()
+        loaded = await store.get(owner, conversation.id, last_messages=50)
+        command, reply = next(recorder.commands("find"))
+        tails[size] = (_size(command), _size(reply))
         assert loaded.message_count == size + 1
-        assert loaded.messages == [message]
-    print(f"bytes per append (sent, received): 10 messages {sizes[10]}, 10,000 messages {sizes[10_000]}")
-    assert sizes[10] == sizes[10_000]
+        assert loaded.messages[-1] == message
+        assert len(loaded.messages) == min(50, size + 1)
+    print(f"bytes per append (sent, received) by conversation size: {appends}")
+    print(f"bytes for the last 50 (sent, received): 100 messages {tails[100]}, 10,000 messages {tails[10_000]}")
+    assert appends[10] == appends[100] == appends[10_000]
+    assert tails[100][0] == tails[10_000][0]
+    assert abs(tails[10_000][1] - tails[100][1]) <= 0.1 * tails[100][1]
+
+
+def _size(document: dict[str, Any]) -> int:
+    return len(bson.encode(document, codec_options=CODEC))
