@@ -50,6 +50,7 @@ async def insert_legacy(database: Any) -> list[dict[str, Any]]:
 
 async def test_a_fresh_database_gets_every_migration_once(database: Any) -> None:
     assert await pending(database) == migration_ids()
+    assert await database.list_collection_names() == []  # pending() only reads (gaia-db doctor relies on it)
     calls: list[tuple[str, int, int]] = []
     assert await run_pending(database, progress=lambda *a: calls.append(a)) == migration_ids()
     assert await pending(database) == []

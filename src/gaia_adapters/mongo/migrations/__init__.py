@@ -78,8 +78,8 @@ def migration_ids() -> list[str]:
 
 
 async def applied(database: Any) -> set[str]:
-    records = await CollectionRegistry(database).get(MIGRATIONS)
-    cursor = records.find({}, {"_id": 1})
+    """Ids recorded as applied. Read-only: it does not create the record collection (doctor uses it)."""
+    cursor = database[MIGRATIONS].find({}, {"_id": 1})
     return {str(row["_id"]) async for row in cursor}
 
 
