@@ -16,7 +16,7 @@ from gaia_domain.testing.contracts._base import UnitOfWorkFactory
 from gaia_domain.testing.stateful import conversation_store_machine, unit_of_work_machine
 
 MACHINE_SETTINGS = settings(
-    max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=50, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
