@@ -45,7 +45,12 @@ from gaia_domain.errors import StoreUnavailable
 EXIT_STORE_FAILED = 3  # as ImportReport.exit_code when the database fails during the import
 
 ExportFile = Annotated[
-    Path, typer.Argument(metavar="FILE", help="A ChatGPT conversations.json or a Claude.ai export.", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        help="A ChatGPT conversations.json or a Claude.ai export, or the .zip archive holding it.",
+        show_default=False,
+    ),
 ]
 UserEmail = Annotated[
     str, typer.Option("--user", help="Owner of the imported conversations (created when missing).", show_default=False)

@@ -7,9 +7,10 @@ backend when available) yields each conversation as it completes; nothing else o
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterator
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 import ijson
@@ -17,6 +18,8 @@ import ijson
 from gaia_adapters.importers.errors import UnusableFile
 
 _BOM = b"\xef\xbb\xbf"
+_ZIP_MAGIC = b"PK\x03\x04"
+_MEMBER = "conversations.json"  # the name in both ChatGPT and Claude.ai export archives
 _BUFFER = 256 * 1024
 # How far into the first conversation detection may read before giving up (events, not bytes).
 _DETECT_EVENTS = 2_000_000
@@ -45,20 +48,42 @@ class ExportFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self._file: IO[bytes] = path.open("rb")
-            self.size = os.fstat(self._file.fileno()).st_size
-        except OSError as exc:
-            raise UnusableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+        self._zip: zipfile.ZipFile | None = None
+        self._file, self.size = self._open(path)
         self._start = len(_BOM) if self._file.read(len(_BOM)) == _BOM else 0
         self._file.seek(self._start)
         first = self._first_byte()
         if first not in (b"[", b"{"):
             self.close()
             shown = f"{first!r}" if first else "nothing"
-            raise UnusableFile(f"{path} is not a chat export: it should start with [ or {{, found {shown}")
+            raise UnusableFile(f"{self.path} is not a chat export: it should start with [ or {{, found {shown}")
         self.is_list = first == b"["
         self.reader = CountingReader(self._file)
+
+    def _open(self, path: Path) -> tuple[IO[bytes], int]:
+        """The JSON stream and its size; of a .zip export (as ChatGPT and Claude ship them), its conversations.json."""
+        try:
+            raw = path.open("rb")
+        except OSError as exc:
+            raise UnusableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+        if raw.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:
+            raw.seek(0)
+            return raw, os.fstat(raw.fileno()).st_size
+        raw.close()
+        try:
+            self._zip = zipfile.ZipFile(path)
+            members = [i for i in self._zip.infolist() if PurePosixPath(i.filename).name == _MEMBER]
+            if not members:
+                raise UnusableFile(f"{path} is a zip archive without a {_MEMBER}")
+            member = min(members, key=lambda info: info.filename.count("/"))  # the top-most one
+            self.path = path / member.filename  # messages name the member: export.zip/conversations.json
+            return self._zip.open(member), member.file_size
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+            self.close()
+            raise UnusableFile(f"cannot read the zip archive {path}: {exc}") from exc
+        except UnusableFile:
+            self.close()
+            raise
 
     def _first_byte(self) -> bytes:
         while True:
@@ -72,7 +97,10 @@ class ExportFile:
             self._start += len(chunk)
 
     def close(self) -> None:
-        self._file.close()
+        if hasattr(self, "_file"):
+            self._file.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def __enter__(self) -> ExportFile:
         return self
