@@ -61,6 +61,7 @@ MAX_LAST_MESSAGES = 10_000
 TOP_TOOLS = 10
 _ACTIVITY_ORDER = (("updated_at", -1), ("_id", -1))
 _SUMMARY = {"messages": 0}  # lists never transfer messages
+_MESSAGE_COUNT = {"$size": {"$ifNull": ["$messages", []]}}
 _DUPLICATE_KEY = 11000
 
 T = TypeVar("T")
@@ -334,6 +335,12 @@ def list_summaries(
         rows += yield Find(query.filter, _SUMMARY, query.sort, query.limit - len(rows))
         if len(rows) > size:
             break
+    legacy = [row["_id"] for row in rows[:size] if "message_count" not in row]
+    if legacy:  # documents not migrated yet store no count: count those on the server (none once migrated)
+        counted = yield Aggregate([{"$match": {**base, "_id": {"$in": legacy}}}, {"$project": {"n": _MESSAGE_COUNT}}])
+        counts = {row["_id"]: row["n"] for row in counted}
+        for row in rows[:size]:
+            row.setdefault("message_count", counts.get(row["_id"], 0))
     items = tuple(summary_from_document(row) for row in rows[:size])
     if len(rows) <= size:
         return Page(items, None)
@@ -396,7 +403,7 @@ def messages_page(
         page = raw.get("messages") or []
         total = raw.get("message_count")
         if not isinstance(total, int):  # a legacy document not migrated yet: count on the server
-            counted = yield Aggregate([{"$match": key}, {"$project": {"n": {"$size": {"$ifNull": ["$messages", []]}}}}])
+            counted = yield Aggregate([{"$match": key}, {"$project": {"n": _MESSAGE_COUNT}}])
             total = counted[0]["n"] if counted else len(page)
         start = max(0, total - len(page))
     else:
@@ -460,6 +467,7 @@ def search_pipeline(user_id: UserId, pattern: str, size: int) -> list[Document]:
         {
             "$project": {
                 **summary,
+                "message_count": {"$ifNull": ["$message_count", _MESSAGE_COUNT]},  # legacy documents store none
                 "description_matches": matches("$description"),
                 "matching_ids": {
                     "$map": {

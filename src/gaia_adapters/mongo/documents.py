@@ -335,6 +335,7 @@ def upgrade_document(raw: Mapping[str, Any], *, owner: UserId | None = None) -> 
         doc["unread"] = bool(doc.pop("is_unread"))
     if not doc.get("description"):
         doc["description"] = DEFAULT_DESCRIPTION
-    doc["message_count"] = len(messages)
+    if not isinstance(doc.get("message_count"), int):  # a count the reader supplied (messages projected out) stays
+        doc["message_count"] = len(messages)
     doc["schema_version"] = SCHEMA_VERSION
     return doc

@@ -121,7 +121,8 @@ async def test_older_shapes_with_a_known_owner_are_upgraded_on_read(database: An
     loaded = await store.get(owner, conversation_id)
     assert loaded.created_at == parse_legacy_time("createdAt", legacy["createdAt"])
     assert [m.role for m in loaded.messages] == [Role.USER, Role.ASSISTANT]
-    assert [s.id for s in (await store.list(owner)).items] == [conversation_id]
+    assert [(s.id, s.message_count) for s in (await store.list(owner)).items] == [(conversation_id, 2)]
+    assert [h.conversation.message_count for h in await store.search(owner, "LISBON")] == [2]
     page = await store.messages_page(owner, conversation_id, limit=1)
     assert [m.content for m in page.items] == [legacy["messages"][1]["response"]]
     older = await store.messages_page(owner, conversation_id, limit=1, cursor=page.next_cursor)
