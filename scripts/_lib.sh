@@ -25,6 +25,9 @@ find_python() {
 # A stamp per extra records the pyproject.toml it was installed from; "dev" includes every other extra.
 ensure_venv() {
     local extra="$1" digest stamp python
+    if [ -e "$VENV" ] && [ ! -d "$VENV" ]; then
+        fail "setup: .venv is a file (a PEP 832 redirect written by another tool?): remove it and run again"
+    fi
     if [ ! -x "$VENV/bin/python" ]; then
         python="$(find_python)" || fail "setup: no Python >= 3.11 found (set PYTHON=/path/to/python3.11)"
         say "setup: creating .venv with $python ($("$python" --version 2>&1))"
