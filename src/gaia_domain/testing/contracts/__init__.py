@@ -7,6 +7,17 @@ Subclass a contract in a test module (named ``Test...``) and provide fixtures ov
 * ``conversation_store`` -> ``ConversationStore`` (conversation store contract).
 
 ``clock`` (a :class:`~gaia_domain.clock.TickingClock`) comes from the base class; override it if needed.
+
+Besides ``ports.py`` and the agreed semantics, the suites pin down these details (so every adapter agrees):
+
+* a page's ``next_cursor`` is ``None`` exactly when no item follows (no empty trailing page);
+* a cursor of another list, with a malformed key or edited in any way is ``InvalidInput("cursor")``;
+* an error may surface at the statement or at ``commit()`` (PostgreSQL reports some only at commit);
+* adding a goal for an unknown owner is ``NotFound`` (the foreign key); deleting a user deletes their goals;
+* events of aggregates first seen inside a savepoint that was rolled back are not written to the outbox;
+* pinning or editing a message does not move the conversation's activity time (``updated_at``);
+* a batch repeating one message id is ``AlreadyExists`` (like a retried append), an empty batch ``InvalidInput``;
+* ``stats.messages_by_role`` lists only roles that occur; ``top_tools`` counts tool-data entries.
 """
 
 from gaia_domain.testing.contracts._base import OutboxReader, StoredEvent
