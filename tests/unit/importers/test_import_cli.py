@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from gaia_adapters.cli import app
-from gaia_adapters.cli.import_command import run_import
+from gaia_adapters.cli.import_command import RichImportProgress, run_import
 from gaia_adapters.container import build_container, running
-from gaia_adapters.importers import ImportOptions
+from gaia_adapters.importers import ImportOptions, ensure_user, import_export
+from gaia_adapters.importers.synthetic import write_chatgpt_export
 from gaia_domain.clock import TickingClock
 
 
@@ -125,3 +127,25 @@ def test_unreachable_database_exits_3_and_says_a_rerun_finishes(tmp_path: Path) 
     assert done.returncode == 3, done.stdout + done.stderr
     assert "database failed: mongodb unavailable" in done.stdout
     assert "run the same command again" in done.stdout
+
+
+async def test_progress_bar_shows_bytes_conversations_and_messages_per_second(tmp_path: Path) -> None:
+    export = write_chatgpt_export(tmp_path / "progress.json", conversations=30, seed=5)
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=140)
+    container = build_container(clock=TickingClock())
+    async with running(container) as services:
+        user, _ = await ensure_user(services.users, EMAIL)
+        with RichImportProgress(terminal) as progress:
+            report = await import_export(
+                export.path,
+                user_id=user.id,
+                conversations=services.conversations,
+                clock=container.clock(),
+                progress=progress,
+            )
+    shown = screen.getvalue()
+    assert report.imported == 30
+    kilobytes = f"{export.bytes / 1000:.1f}"
+    assert f"{kilobytes}/{kilobytes} kB" in shown  # the whole file read
+    assert re.search(rf"30 conv [\d,]+/s · {export.visible_messages:,} msg [\d,]+/s", shown), shown
