@@ -23,6 +23,7 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -98,7 +99,10 @@ def arm(target: str, point: str, variant: str) -> None:
 async def scenario(request: dict[str, Any], progress: TextIO) -> None:
     tag = request["tag"]
 
+    started = time.monotonic()
+
     def note(**values: str) -> None:
+        values[f"t_{values.get('step', '')}"] = f"{time.monotonic() - started:.3f}"
         progress.write(json.dumps(values) + "\n")
         progress.flush()  # in the kernel before any SIGKILL
 

@@ -34,7 +34,7 @@ from gaia_domain.ports import ConversationStore
 
 RUNS = 20
 TARGETS = ("UserRegistered", "GoalCompleted", "UserDeleted")
-LEASE_SECONDS = 0.3  # the killed process's claims run out quickly, so the relay can take them over
+LEASE_SECONDS = 0.1  # the killed process's claims run out quickly, so the relay can take them over
 HERE = Path(__file__).parent
 
 Fetch = Callable[..., Awaitable[list[Any]]]
