@@ -20,7 +20,7 @@ from types import FrameType
 
 from pymongo import monitoring
 
-from bench import b1_append, b2_last_messages
+from bench import b1_append, b2_last_messages, b3_list_pages, b4_unit_of_work, b5_bulk_import
 from bench.context import FULL, QUICK, Context, progress
 from bench.measure import BYTES
 from bench.report import Row, render
@@ -31,6 +31,9 @@ Benchmark = Callable[[Context], Awaitable[list[Row]]]
 BENCHMARKS: dict[str, Benchmark] = {
     "B1": b1_append.run,
     "B2": b2_last_messages.run,
+    "B3": b3_list_pages.run,
+    "B4": b4_unit_of_work.run,
+    "B5": b5_bulk_import.run,
 }
 
 
