@@ -83,13 +83,23 @@ def create_engine(settings: GaiaSettings, *, url: str | None = None) -> AsyncEng
     if not raw_url:
         raise PostgresUrlError("no PostgreSQL URL configured (set GAIA_POSTGRES_URL)")
     sa_url, connect_args = asyncpg_url(raw_url)
-    connect_args.setdefault("command_timeout", settings.pg_command_timeout)
     # asyncpg's own cache backs the unit of work's statements; SQLAlchemy's backs Core/ORM statements.
     connect_args["statement_cache_size"] = settings.pg_statement_cache_size
     connect_args["prepared_statement_cache_size"] = settings.pg_prepared_statement_cache_size
-    if settings.pg_statement_cache_size == 0 and settings.pg_prepared_statement_cache_size == 0:
-        # Behind PgBouncer in transaction mode: never reuse a server-side statement name across backends.
+    behind_pooler = settings.pg_statement_cache_size == 0 and settings.pg_prepared_statement_cache_size == 0
+    if behind_pooler:
+        # PgBouncer in transaction mode: never reuse a server-side statement name across backends.
         connect_args["prepared_statement_name_func"] = _unique_statement_name
+    timeout = settings.pg_command_timeout
+    if timeout is not None and not behind_pooler:
+        # Enforced by the server (statement_timeout): asyncpg's client-side command_timeout arms and cancels
+        # a timer around every statement, a cost the hot path does not need. A pooler may refuse startup
+        # parameters, so behind one the client-side timeout is used instead.
+        server_settings = connect_args.setdefault("server_settings", {})
+        server_settings.setdefault("statement_timeout", str(max(1, round(timeout * 1000))))
+        connect_args["command_timeout"] = None
+    else:
+        connect_args["command_timeout"] = timeout
     engine = create_async_engine(
         sa_url,
         pool_size=settings.pg_pool_size,

@@ -143,7 +143,9 @@ class PostgresUnitOfWork:
             await self._release(rollback=True)
             raise errors.translate(error, "transaction", "commit") from error
         self._committed(events)
-        await self._release(rollback=False)
+        # Not shielded: checking a clean connection in does not wait for the server, and if the pool must
+        # close one (overflow) SQLAlchemy's check-in handles a cancellation itself.
+        await self._release_now(rollback=False)
 
     def _committed(self, events: list[Event]) -> None:
         for aggregate in self._seen:
