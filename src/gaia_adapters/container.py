@@ -45,6 +45,12 @@ from gaia_domain.clock import Clock, SystemClock
 from gaia_domain.ports import ConversationStore, UnitOfWork
 from gaia_domain.services import ConversationService, GoalService, MessageBus, UserService
 
+postgres_resources: ModuleType | None
+try:  # the PostgreSQL backend needs the "postgres" extra (sqlalchemy, asyncpg, alembic)
+    from gaia_adapters.postgres import resources as postgres_resources
+except ImportError:  # pragma: no cover - exercised only in installations without the extra
+    postgres_resources = None
+
 mongo_resources: ModuleType | None
 try:  # the MongoDB backend needs the "mongo" extra (pymongo); without it the placeholder says what to install
     from gaia_adapters.mongo import resources as mongo_resources
@@ -94,11 +100,14 @@ class Container(containers.DeclarativeContainer):
     memory_unit_of_work_factory = providers.Singleton(memory_unit_of_work_factory, memory_database)
     memory_conversation_store = providers.Singleton(MemoryConversationStore)
 
-    # --- PostgreSQL backend (issue 3 replaces these two placeholders) --------------------------------------------
-    # postgres_engine = providers.Resource(<async generator: create the engine, yield it, dispose it>, settings)
-    postgres_unit_of_work_factory: providers.Provider[UnitOfWorkFactory] = providers.Callable(
-        _backend_missing, "postgres", "postgres"
-    )
+    # --- PostgreSQL backend: the engine is an async resource (created in the loop, disposed once by shutdown) ------
+    if postgres_resources is not None:
+        postgres_engine = providers.Resource(postgres_resources.engine, settings)
+        postgres_unit_of_work_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
+            postgres_resources.unit_of_work_factory, postgres_engine
+        )
+    else:  # pragma: no cover
+        postgres_unit_of_work_factory = providers.Callable(_backend_missing, "postgres", "postgres")
 
     # --- MongoDB backend: the client is an async resource (opened in the loop, closed once by shutdown) -----------
     if mongo_resources is not None:
@@ -127,8 +136,10 @@ class Container(containers.DeclarativeContainer):
     handler_registry = providers.Singleton(builtin_handlers)
     relay_policy = providers.Singleton(RelayPolicy.from_settings, settings)
     memory_outbox_relay_store = providers.Singleton(MemoryOutboxRelayStore, memory_database)
-    postgres_outbox_relay_store: providers.Provider[object] = providers.Callable(
-        _backend_missing, "postgres", "postgres"
+    postgres_outbox_relay_store: providers.Provider[object] = (
+        providers.Singleton(postgres_resources.outbox_relay_store, postgres_engine)
+        if postgres_resources is not None
+        else providers.Callable(_backend_missing, "postgres", "postgres")
     )
     outbox_relay_store = providers.Selector(
         providers.Callable(unit_of_work_backend, settings),
