@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar, Generic, TypeVar
 
-from hypothesis import note
+from hypothesis import event, note
 from hypothesis.stateful import RuleBasedStateMachine
 
 from gaia_domain.errors import DomainError
@@ -78,5 +78,6 @@ class PairedMachine(RuleBasedStateMachine, Generic[P]):
         got = self.runner.run(observe(action(self.subject)))
         want = self.runner.run(observe(action(self.reference)))
         note(f"{label}: {want[0]} {want[1]!r:.300}")
+        event(f"{label}: {want[1] if want[0] == 'error' else 'ok'}")  # --hypothesis-show-statistics shows the mix
         assert got == want, f"{label}: the subject gave {got!r} but the reference gave {want!r}"
         return got

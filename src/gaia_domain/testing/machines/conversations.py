@@ -6,7 +6,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
-from hypothesis.stateful import invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from gaia_domain.clock import ManualClock
 from gaia_domain.conversations import Conversation, Message, Role, Source, ToolData
@@ -17,9 +17,10 @@ from gaia_domain.testing.machines._paired import PairedMachine, walk
 
 WORDS = ["alpha", "Beta", "GAMMA", "a+b", ".*", "$where", "naïve", "ß", "x(y)", "lisbon"]
 words = st.lists(st.sampled_from(WORDS), min_size=0, max_size=3).map(" ".join)
-descriptions = words.filter(lambda s: bool(s.strip())) | st.sampled_from(["", "   ", "x" * 201])
+titles = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)  # never blank: no filtering
+descriptions = titles | st.sampled_from(["", "   ", "x" * 201])
 owner_index = st.integers(min_value=0, max_value=1)
-limits = st.integers(min_value=1, max_value=4) | st.sampled_from([0, 201])
+limits = st.sampled_from([1, 2, 3, 4, 1, 2, 3, 5, 0, 201])  # mostly valid, sometimes out of range
 
 
 @st.composite
@@ -55,10 +56,21 @@ class ConversationStoreMachine(PairedMachine[ConversationStore]):
         wrong = data.draw(st.integers(min_value=0, max_value=9), label="wrong owner") == 0
         return self.owners[1 - index if wrong else index]
 
+    @initialize(
+        drafts=st.lists(message_drafts(), min_size=4, max_size=4, unique_by=lambda d: d[0]),
+        ids=st.lists(gs.conversation_ids, min_size=2, max_size=2, unique=True),
+    )
+    def two_conversations(
+        self, drafts: list[tuple[MessageId, Role, str, bool, tuple[ToolData, ...], int]], ids: list[ConversationId]
+    ) -> None:
+        """Every example starts with a conversation per owner, so the other rules meet real data."""
+        for owner, conversation_id in enumerate(ids):
+            self.add(owner, conversation_id, "alpha lisbon", Source.WEB, drafts[owner * 2 : owner * 2 + 2], 1)
+
     @rule(
         owner=owner_index,
         conversation_id=gs.conversation_ids,
-        description=words.filter(lambda s: bool(s.strip())),
+        description=titles,
         source=st.sampled_from(Source),
         drafts=st.lists(message_drafts(), max_size=3, unique_by=lambda d: d[0]),
         advance=st.integers(min_value=0, max_value=2),
@@ -107,7 +119,7 @@ class ConversationStoreMachine(PairedMachine[ConversationStore]):
     @precondition(lambda self: self.conversations)
     @rule(
         data=st.data(),
-        drafts=st.lists(message_drafts(), max_size=3, unique_by=lambda d: d[0]),
+        drafts=st.lists(message_drafts(), min_size=1, max_size=3, unique_by=lambda d: d[0]),
         advance=st.integers(min_value=0, max_value=2),
     )
     def append(
@@ -119,6 +131,8 @@ class ConversationStoreMachine(PairedMachine[ConversationStore]):
         self.clock.advance(timedelta(milliseconds=advance))
         owner, conversation_id = data.draw(st.sampled_from(self.conversations))
         batch = self._messages(drafts)
+        if data.draw(st.integers(min_value=0, max_value=15), label="empty batch") == 0:
+            batch = []
         mine = [m for _, c, m in self.messages if c == conversation_id]
         if mine and data.draw(st.integers(min_value=0, max_value=5), label="retry a known id") == 0:
             batch.append(
@@ -170,6 +184,7 @@ class ConversationStoreMachine(PairedMachine[ConversationStore]):
         user = self._owner(data, owner)
         self.compare("delete", lambda s: s.delete(user, conversation_id))
 
+    @precondition(lambda self: self.conversations)
     @rule(owner=owner_index)
     def delete_all_for_user(self, owner: int) -> None:
         self.compare("delete_all_for_user", lambda s: s.delete_all_for_user(self.owners[owner]))
