@@ -12,6 +12,7 @@ Guarantees (docs/import.md):
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,6 +86,8 @@ class ImportReport:
 
 
 class ImportProgress(Protocol):
+    """Told how far the import got. ``advance`` is called from the worker thread that reads the file."""
+
     def start(self, total_bytes: int) -> None: ...
 
     def advance(self, *, bytes_read: int, conversations: int, messages: int) -> None: ...
@@ -159,12 +162,15 @@ class _ImportRun:
         report = self.report
         report.bytes_total = export.size
         self._progress.start(export.size)
-        report.format = self._options.format or export.detect_format()
+        report.format = self._options.format or await asyncio.to_thread(export.detect_format)
         if report.format is None:  # an empty list
             return
         parse, title_of = _PARSERS[report.format]
-        try:
-            for index, raw in enumerate(export.conversations()):
+        items = enumerate(export.conversations())
+
+        def fill_batch() -> bool:
+            """Read and build conversations until the batch is full (False) or the file ends (True)."""
+            for index, raw in items:
                 report.read += 1
                 try:
                     built = build(parse(raw, ctx), ctx)
@@ -173,27 +179,39 @@ class _ImportRun:
                     title = title_of(raw) if isinstance(raw, dict) else ""
                     report.skipped.append(SkippedConversation(index, title, exc.reason))
                     continue
-                await self._add(built)
+                self._add(built)
                 self._advance(export.reader.bytes_read)
-        except UnusableFile as exc:
-            # Whole conversations read before the file broke are still written: see docs/import.md.
-            report.error = str(exc)
-        await self._flush()
+                if self._batch_full():
+                    return False
+            return True
+
+        done = False
+        while not done:
+            try:
+                # Reading and building is CPU work: a worker thread does it, so the event loop stays free
+                # (a server importing an upload keeps serving). Batches alternate with their writes.
+                done = await asyncio.to_thread(fill_batch)
+            except UnusableFile as exc:
+                # Whole conversations read before the file broke are still written: see docs/import.md.
+                report.error = str(exc)
+                done = True
+            await self._flush()
         self._advance(export.size)
 
-    async def _add(self, built: Built) -> None:
+    def _add(self, built: Built) -> None:
         self._batch.conversations.extend(built.conversations)
         self._batch.messages += built.messages
         self._batch.bytes += built.bytes
         self.report.messages_read += built.messages
         self.report.clipped_messages += built.clipped_messages
+
+    def _batch_full(self) -> bool:
         batch, options = self._batch, self._options
-        if (
+        return (
             len(batch.conversations) >= options.batch_conversations
             or batch.messages >= options.batch_messages
             or batch.bytes >= options.batch_bytes
-        ):
-            await self._flush()
+        )
 
     async def _flush(self) -> None:
         batch, report = self._batch, self.report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,3 +102,28 @@ async def test_a_batch_is_written_when_any_limit_is_reached(
     )
     assert [conversations for conversations, _ in store.batches] == expected_batches
     assert sum(messages for _, messages in store.batches) == report.messages_imported == export.visible_messages
+
+
+async def test_the_event_loop_keeps_running_while_a_large_file_is_read(tmp_path: Path) -> None:
+    """Reading and building run in a worker thread: other tasks (a server's requests) keep being served."""
+    export = write_chatgpt_export(tmp_path / "busy.json", target_bytes=3_000_000, seed=4)
+    clock, store = TickingClock(), _DiscardingStore()
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.002)
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    report = await import_export(
+        export.path, user_id=UserId.new(), conversations=_service(store, clock), clock=clock
+    )  # one batch of 200 conversations: without the thread, the loop would wait for all of it
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    assert report.imported == export.conversations
+    assert ticks >= min(10, elapsed / 0.002 / 4), (ticks, elapsed)
