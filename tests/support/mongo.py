@@ -163,8 +163,12 @@ def mongo_database_name() -> str:
 
 @pytest.fixture(scope="session")
 def mongo_settings(mongo_url: str, mongo_database_name: str) -> GaiaSettings:
+    """Explicit values only where the tests depend on them (a GAIA_MONGO_DRIVER in the environment is ignored)."""
     return GaiaSettings(
-        mongo_url=mongo_url, mongo_database=mongo_database_name, mongo_server_selection_timeout_ms=10_000
+        mongo_url=mongo_url,
+        mongo_database=mongo_database_name,
+        mongo_driver="pymongo",
+        mongo_server_selection_timeout_ms=10_000,
     )
 
 
