@@ -128,3 +128,35 @@ async def test_older_shapes_with_a_known_owner_are_upgraded_on_read(database: An
     older = await store.messages_page(owner, conversation_id, limit=1, cursor=page.next_cursor)
     assert [m.content for m in older.items] == [legacy["messages"][0]["response"]]
     assert [p.message.id.value for p in await store.pinned_messages(owner)] == [legacy["messages"][1]["message_id"]]
+
+
+async def test_an_interrupted_migration_resumes_where_it_stopped(
+    database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gaia_adapters.mongo.migrations import m0002_legacy_conversations as legacy_migration
+
+    documents = await insert_legacy(database)
+    monkeypatch.setattr(legacy_migration, "BATCH_SIZE", 2)
+    owners = {d["user_id"]: UserId.new() for d in documents}
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_first_batch(migration_id: str, done: int, total: int) -> None:
+        if migration_id == legacy_migration.ID and done == 2:
+            raise Crash
+
+    with pytest.raises(Crash):
+        await run_pending(database, legacy_owner_resolver=owners.get, progress=crash_after_first_batch)
+    raw = database[CONVERSATIONS]
+    assert await raw.count_documents({"schema_version": SCHEMA_VERSION}) == 2
+    assert await pending(database) == [legacy_migration.ID]
+    first_two = [await raw.find_one({"_id": d["_id"]}) for d in documents[:2]]
+
+    seen: list[tuple[str, int, int]] = []
+    assert await run_pending(database, legacy_owner_resolver=owners.get, progress=lambda *a: seen.append(a)) == [
+        legacy_migration.ID
+    ]
+    assert seen[0] == (legacy_migration.ID, 0, 3)  # only what was left
+    assert await raw.count_documents({"schema_version": SCHEMA_VERSION}) == 5
+    assert [await raw.find_one({"_id": d["_id"]}) for d in documents[:2]] == first_two  # not redone
