@@ -139,3 +139,22 @@ async def test_real_claude_export_keeps_iso_times_and_raw_non_ascii() -> None:
     assert conversation.messages[0].created_at.isoformat() == "2024-10-29T15:59:38.340000+00:00"
     assert conversation.created_at.isoformat() == "2024-10-29T15:59:18.774000+00:00"
     assert conversation.messages[1].content.startswith(" I'll create")  # leading space kept as written
+
+
+@pytest.mark.parametrize(
+    ("env", "outcome"),
+    [
+        ({"CI": "true"}, pytest.fail.Exception),
+        ({"GAIA_REQUIRE_SERVICES": "1"}, pytest.fail.Exception),
+        ({}, pytest.skip.Exception),
+    ],
+)
+def test_a_missing_real_file_fails_in_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], outcome: type[BaseException]
+) -> None:
+    for name in ("CI", "GAIA_REQUIRE_SERVICES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(outcome, match="is missing"):
+        shared_file("no-such-export.json")
