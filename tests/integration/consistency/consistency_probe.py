@@ -44,6 +44,13 @@ def count_deliveries(context: HandlerContext) -> Callable[[RelayProbe], Awaitabl
     return handle
 
 
+def refuse_deliveries(context: HandlerContext) -> Callable[[RelayProbe], Awaitable[None]]:
+    async def handle(event: RelayProbe) -> None:
+        raise RuntimeError(f"probe {event.number} refused")
+
+    return handle
+
+
 def _start_line(folder: Path) -> None:
     (folder / f"ready-{os.getpid()}").touch()
     deadline = time.monotonic() + 60
@@ -57,3 +64,8 @@ def install(registry: HandlerRegistry) -> None:
     registry.add(RelayProbe, count_deliveries)
     if os.environ.get("PROBE_DIR"):
         _start_line(Path(os.environ["PROBE_DIR"]))
+
+
+def install_refusing(registry: HandlerRegistry) -> None:
+    """A handler that always fails: its events end up dead."""
+    registry.add(RelayProbe, refuse_deliveries)
