@@ -143,7 +143,8 @@ def _message(node_id: str, message: object) -> ThreadMessage | None:
     author = message.get("author")
     if not isinstance(author, dict):
         raise BrokenConversation(f"node {node_id!r:.60}: message has no author")
-    role = _ROLES.get(author.get("role"))  # type: ignore[arg-type]
+    raw_role = author.get("role")
+    role = _ROLES.get(raw_role) if isinstance(raw_role, str) else None
     if role is None:
         raise BrokenConversation(f"node {node_id!r:.60}: unknown author role {author.get('role')!r:.40}")
     metadata = message.get("metadata")
@@ -152,7 +153,8 @@ def _message(node_id: str, message: object) -> ThreadMessage | None:
     content = message.get("content")
     if not isinstance(content, dict):
         raise BrokenConversation(f"node {node_id!r:.60}: message content is not an object")
-    if content.get("content_type") in _HIDDEN_CONTENT_TYPES:
+    kind = content.get("content_type")
+    if isinstance(kind, str) and kind in _HIDDEN_CONTENT_TYPES:
         return None
     text = content_text(content)
     if not text.strip():

@@ -104,7 +104,8 @@ def _visible(by_id: Mapping[str, Mapping[str, Any]], order: list[str]) -> list[T
     messages: list[ThreadMessage] = []
     for uuid in order:
         item = by_id[uuid]
-        role = _ROLES.get(item.get("sender"))  # type: ignore[arg-type]
+        sender = item.get("sender")
+        role = _ROLES.get(sender) if isinstance(sender, str) else None
         if role is None:
             raise BrokenConversation(f"message {uuid!r:.60}: unknown sender {item.get('sender')!r:.40}")
         text, tools = _content(uuid, item)
