@@ -176,8 +176,13 @@ class _ImportRun:
                     built = build(parse(raw, ctx), ctx)
                     self._check_unique(built.conversations, index)
                 except BrokenConversation as exc:
-                    title = title_of(raw) if isinstance(raw, dict) else ""
-                    report.skipped.append(SkippedConversation(index, title, exc.reason))
+                    report.skipped.append(SkippedConversation(index, _title(title_of, raw), exc.reason))
+                    continue
+                except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+                    # A shape the parsers do not foresee (the hostile-input tests find none) must still
+                    # cost only this conversation, never the rest of the file.
+                    reason = f"unreadable ({type(exc).__name__}: {str(exc)[:120]})"
+                    report.skipped.append(SkippedConversation(index, _title(title_of, raw), reason))
                     continue
                 self._add(built)
                 self._advance(export.reader.bytes_read)
@@ -236,3 +241,7 @@ class _ImportRun:
             earlier = self._first_index.setdefault(conversation.id.value, index)
             if earlier != index:
                 raise BrokenConversation(f"the same conversation id as the conversation at index {earlier}")
+
+
+def _title(title_of: Callable[[dict[str, Any]], str], raw: object) -> str:
+    return title_of(raw) if isinstance(raw, dict) else ""

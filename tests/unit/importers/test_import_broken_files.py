@@ -190,3 +190,22 @@ async def test_a_conversation_too_large_for_one_document_is_skipped(tmp_path: Pa
     assert (report.imported, report.exit_code) == (1, 1)
     assert report.skipped[0].title == "Huge"
     assert report.skipped[0].reason.startswith("too large: over 15 MB")
+
+
+async def test_an_unforeseen_parser_error_costs_only_that_conversation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gaia_adapters.importers import chatgpt
+
+    real = chatgpt.content_text
+
+    def flaky(content: dict[str, Any]) -> str:
+        if content.get("parts") == ["question 1"]:
+            raise TypeError("a shape nobody foresaw")
+        return real(content)
+
+    monkeypatch.setattr(chatgpt, "content_text", flaky)
+    async with memory_app() as app:
+        report = await app.run(write_json(tmp_path, [_good(1), _good(2)]))
+    assert (report.imported, report.exit_code) == (1, 1)
+    assert report.skipped[0].reason == "unreadable (TypeError: a shape nobody foresaw)"
