@@ -7,6 +7,7 @@ databases the other integration tests share.
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -313,3 +314,14 @@ async def test_databases_ahead_of_this_code_are_named(migrated_pg: str, migrated
         f"all {len(migration_ids())} applied; recorded but not shipped here: 9999_from_the_future (newer code?)",
     )
     assert report.exit_code == 1
+
+
+def test_json_report_of_unreachable_servers(runner: CliRunner) -> None:
+    pg = f"postgresql://gaia:{SECRET}@127.0.0.1:{free_port()}/gaia"
+    code, out = doctor(runner, "--json", "--postgres-url", pg)
+    assert code == 2
+    data = json.loads(out)
+    assert data["backend"] == "postgres"
+    assert data["exit_code"] == 2
+    assert [(c["database"], c["check"], c["status"]) for c in data["checks"]] == [("PostgreSQL", "connection", "FAIL")]
+    assert data["checks"][0]["detail"].startswith("unreachable: ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from typer.testing import CliRunner
@@ -144,3 +146,21 @@ def test_error_text_masks_before_cutting_so_no_half_password_survives() -> None:
     error = OSError(f"mongodb://u:{SECRET}@host:1/")
     line = error_text(error, limit=len("OSError: mongodb://u:pa55") + 1)
     assert "pa55" not in line
+
+
+def test_json_on_the_memory_backend(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"backend": "memory", "exit_code": 0, "checks": [], "dead_events": []}
+
+
+def test_report_as_json_carries_every_check_and_the_exit_code() -> None:
+    report = Report((ok("MongoDB", "connection", "server 8.0"), warn("MongoDB", "migrations", "1 pending")))
+    assert report.as_json() == {
+        "exit_code": 1,
+        "checks": [
+            {"database": "MongoDB", "check": "connection", "status": "OK", "detail": "server 8.0"},
+            {"database": "MongoDB", "check": "migrations", "status": "WARN", "detail": "1 pending"},
+        ],
+        "dead_events": [],
+    }

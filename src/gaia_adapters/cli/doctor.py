@@ -8,7 +8,7 @@ Passwords never appear: URLs and driver messages are masked.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -35,15 +35,24 @@ Timeout = Annotated[
 ]
 
 
+AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON (same exit codes).")]
+
+
 def doctor(
-    ctx: typer.Context, postgres_url: PostgresUrl = None, mongo_url: MongoUrl = None, timeout: Timeout = 5.0
+    ctx: typer.Context,
+    postgres_url: PostgresUrl = None,
+    mongo_url: MongoUrl = None,
+    timeout: Timeout = 5.0,
+    as_json: AsJson = False,
 ) -> None:
     """Check the databases: connectivity, versions, pending migrations, missing indexes, outbox backlog."""
     settings = settings_for(ctx, postgres_url, mongo_url)
-    run(lambda: _doctor(settings, connect_timeout=timeout))
+    run(lambda: _doctor(settings, connect_timeout=timeout, as_json=as_json))
 
 
-async def _doctor(settings: GaiaSettings, *, connect_timeout: float) -> int:
+async def _doctor(settings: GaiaSettings, *, connect_timeout: float, as_json: bool = False) -> int:
+    if as_json:
+        return await _doctor_json(settings, connect_timeout=connect_timeout)
     headline("gaia-db doctor", f"— {describe_backends(settings)}")
     if settings.backend == "memory":
         console.print(
@@ -64,6 +73,17 @@ async def _doctor(settings: GaiaSettings, *, connect_timeout: float) -> int:
         console.print(dead_events_table(report.dead_events))
     code: int = report.exit_code
     console.print(Text(_verdict(code), style="bold green" if code == 0 else "bold yellow" if code == 1 else "bold red"))
+    return code
+
+
+async def _doctor_json(settings: GaiaSettings, *, connect_timeout: float) -> int:
+    data: dict[str, Any] = {"backend": settings.backend, "exit_code": 0, "checks": [], "dead_events": []}
+    if settings.backend != "memory":
+        run_checks = require_feature("gaia_adapters.doctor", "run_checks", "gaia-db doctor (the health checks)")
+        report = await run_checks(settings, connect_timeout=connect_timeout)
+        data.update(report.as_json())
+    console.print_json(data=data)
+    code: int = data["exit_code"]
     return code
 
 

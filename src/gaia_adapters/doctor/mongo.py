@@ -6,11 +6,14 @@ lists what exists, so examining a database never changes it. Every detail is mas
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pymongo import MongoClient
+
 from gaia_adapters.doctor.report import CheckResult, error_text, fail, ok, warn
-from gaia_adapters.mongo.client import AsyncClient, close_client, open_client
+from gaia_adapters.mongo.client import open_sync_client
 from gaia_adapters.mongo.collections import COLLECTIONS, MIGRATIONS, CollectionSpec
 from gaia_adapters.mongo.migrations import migration_ids
 from gaia_adapters.settings import GaiaSettings
@@ -56,15 +59,15 @@ def index_problems(
     return problems
 
 
-async def _connectivity(client: AsyncClient, database_name: str) -> CheckResult:
-    await client.admin.command("ping")
-    info = await client.admin.command("buildInfo")
+def _connectivity(client: MongoClient[dict[str, Any]], database_name: str) -> CheckResult:
+    client.admin.command("ping")
+    info = client.admin.command("buildInfo")
     return ok(DATABASE, "connection", f"server {info.get('version', '?')}, database {database_name}")
 
 
-async def _migrations(database: Any) -> CheckResult:
+def _migrations(database: Any) -> CheckResult:
     cursor = database[MIGRATIONS].find({}, {"_id": 1})
-    recorded = {str(row["_id"]) async for row in cursor}
+    recorded = {str(row["_id"]) for row in cursor}
     shipped = migration_ids()
     pending = [mid for mid in shipped if mid not in recorded]
     unknown = sorted(recorded - set(shipped))
@@ -74,13 +77,13 @@ async def _migrations(database: Any) -> CheckResult:
     return ok(DATABASE, "migrations", f"all {len(shipped)} applied{note}")
 
 
-async def _indexes(database: Any) -> CheckResult:
+def _indexes(database: Any) -> CheckResult:
     declared = declared_indexes()
-    existing = set(await database.list_collection_names())
+    existing = set(database.list_collection_names())
     present: dict[str, IndexKeys] = {}
     for collection in declared:
         if collection in existing:
-            info = await database[collection].index_information()
+            info = database[collection].index_information()
             present[collection] = {name: list(spec["key"]) for name, spec in info.items()}
     problems = index_problems(declared, existing, present)
     checked = sorted(set(declared) & existing)
@@ -101,15 +104,42 @@ async def _indexes(database: Any) -> CheckResult:
     return ok(DATABASE, "indexes", f"all {count} declared indexes of {len(checked)} collection(s) present{later}")
 
 
-async def _guarded(check: str, work: Awaitable[CheckResult]) -> CheckResult:
+def _guarded(check: str, work: Callable[[], CheckResult]) -> CheckResult:
     try:
-        return await work
+        return work()
     except Exception as exc:  # noqa: BLE001 - reported in the table, masked
         return fail(DATABASE, check, error_text(exc))
 
 
+def _checks(settings: GaiaSettings) -> list[CheckResult]:
+    try:
+        client = open_sync_client(settings)
+    except ValueError as exc:  # a malformed URL (the message is masked)
+        return [fail(DATABASE, "connection", str(exc), unreachable=True)]
+    try:
+        try:
+            connected = _connectivity(client, settings.mongo_database)
+        except Exception as exc:  # noqa: BLE001 - any driver or network error: the server is unreachable
+            # PyMongo appends its timeouts and the whole topology description: keep the reason only.
+            reason = error_text(exc).split(" (configured timeouts")[0].split(", Timeout:")[0]
+            return [fail(DATABASE, "connection", f"unreachable: {reason}", unreachable=True)]
+        database = client[settings.mongo_database]
+        return [
+            connected,
+            _guarded("migrations", lambda: _migrations(database)),
+            _guarded("indexes", lambda: _indexes(database)),
+        ]
+    finally:
+        client.close()
+
+
 async def mongo_checks(settings: GaiaSettings, *, connect_timeout: float) -> list[CheckResult]:
-    """Every MongoDB check; when the server cannot be reached, only that (a FAIL marked unreachable)."""
+    """Every MongoDB check; when the server cannot be reached, only that (a FAIL marked unreachable).
+
+    PyMongo's synchronous client, in a worker thread: the checks are a handful of commands, and the async
+    client, closed while its monitor is still connecting to an unreachable server, leaves that socket
+    unclosed (PyMongo 4.20 closes it on OSError, not on cancellation).
+    """
     millis = max(1, int(connect_timeout * 1000))
     bounded = settings.model_copy(
         update={
@@ -118,22 +148,4 @@ async def mongo_checks(settings: GaiaSettings, *, connect_timeout: float) -> lis
             "mongo_socket_timeout_ms": max(millis, 1000),
         }
     )
-    try:
-        client = await open_client(bounded)
-    except (ValueError, RuntimeError) as exc:  # a malformed URL or a missing driver (the message is masked)
-        return [fail(DATABASE, "connection", str(exc), unreachable=True)]
-    try:
-        try:
-            connected = await _connectivity(client, settings.mongo_database)
-        except Exception as exc:  # noqa: BLE001 - any driver or network error: the server is unreachable
-            # PyMongo appends its timeouts and the whole topology description: keep the reason only.
-            reason = error_text(exc).split(" (configured timeouts")[0].split(", Timeout:")[0]
-            return [fail(DATABASE, "connection", f"unreachable: {reason}", unreachable=True)]
-        database = client[settings.mongo_database]
-        return [
-            connected,
-            await _guarded("migrations", _migrations(database)),
-            await _guarded("indexes", _indexes(database)),
-        ]
-    finally:
-        await close_client(client)
+    return await asyncio.to_thread(_checks, bounded)

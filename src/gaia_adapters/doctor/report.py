@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from gaia_adapters.relay.store import DeadEvent
 from gaia_adapters.settings import mask_url
@@ -68,3 +69,23 @@ class Report:
 
     def by_status(self, status: Status) -> list[CheckResult]:
         return [result for result in self.results if result.status is status]
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as plain JSON values (for monitoring: ``gaia-db doctor --json``); passwords masked."""
+        return {
+            "exit_code": self.exit_code,
+            "checks": [
+                {"database": r.database, "check": r.check, "status": r.status.value, "detail": r.detail}
+                for r in self.results
+            ],
+            "dead_events": [
+                {
+                    "event_id": str(e.event_id),
+                    "type": e.type_name,
+                    "created_at": e.created_at.isoformat(),
+                    "attempts": e.attempts,
+                    "last_error": mask_url(e.last_error) if e.last_error is not None else None,
+                }
+                for e in self.dead_events
+            ],
+        }
