@@ -153,7 +153,8 @@ class ExportFile:
             raise self.parse_error(exc) from exc
 
     def parse_error(self, exc: Exception) -> UnusableFile:
-        text = str(exc).strip()
+        first = exc.args[0] if exc.args else ""
+        text = (first.decode("utf-8", "replace") if isinstance(first, bytes) else str(first)).strip()
         detail = text.splitlines()[0] if text else type(exc).__name__
         at_end = self.reader.bytes_read >= self.size - self._start
         if at_end and ("premature EOF" in text or "Incomplete" in text):

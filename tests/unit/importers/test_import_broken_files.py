@@ -209,3 +209,16 @@ async def test_an_unforeseen_parser_error_costs_only_that_conversation(
         report = await app.run(write_json(tmp_path, [_good(1), _good(2)]))
     assert (report.imported, report.exit_code) == (1, 1)
     assert report.skipped[0].reason == "unreadable (TypeError: a shape nobody foresaw)"
+
+
+async def test_invalid_utf8_is_an_unusable_file_with_a_readable_message(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(json.dumps([_good(1)]).encode()[:-1] + b', {"title": "caf\xe9", "mapping": {}}]')
+    async with memory_app() as app:
+        report = await app.run(path)
+    assert report.exit_code == 2
+    assert report.imported == 1  # the whole conversation before the bad bytes
+    assert report.error is not None
+    assert "is not valid JSON" in report.error
+    assert "lexical error: invalid bytes in UTF8 string." in report.error
+    assert "b'" not in report.error
