@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -19,6 +20,7 @@ from gaia_adapters.importers.errors import UnusableFile
 
 _BOM = b"\xef\xbb\xbf"
 _ZIP_MAGIC = b"PK\x03\x04"
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
 _MEMBER = "conversations.json"  # the name in both ChatGPT and Claude.ai export archives
 _BUFFER = 256 * 1024
 # How far into the first conversation detection may read before giving up (events, not bytes).
@@ -136,6 +138,8 @@ class ExportFile:
                     break
         except ijson.JSONError as exc:
             raise self.parse_error(exc) from exc
+        except _READ_ERRORS as exc:  # the disk, or a damaged archive member (CRC, cut-off stream)
+            raise UnusableFile(f"cannot read {self.path} (after {self.reader.bytes_read:,} bytes): {exc}") from exc
         finally:
             self._rewind()
         raise UnusableFile(
@@ -151,6 +155,8 @@ class ExportFile:
             yield from items
         except ijson.JSONError as exc:
             raise self.parse_error(exc) from exc
+        except _READ_ERRORS as exc:  # the disk, or a damaged archive member (CRC, cut-off stream)
+            raise UnusableFile(f"cannot read {self.path} (after {self.reader.bytes_read:,} bytes): {exc}") from exc
 
     def parse_error(self, exc: Exception) -> UnusableFile:
         first = exc.args[0] if exc.args else ""

@@ -69,3 +69,17 @@ async def test_unusable_archives(tmp_path: Path, content: bytes | None, message:
     assert report.exit_code == 2
     assert report.error is not None
     assert message in report.error
+
+
+async def test_a_damaged_archive_member_is_an_unusable_file(tmp_path: Path) -> None:
+    text = json.dumps([gpt_chain(f"c{n}", [("user", "x" * 2000)]) for n in range(50)])
+    path = _zip(tmp_path / "damaged.zip", {"conversations.json": text})
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # corrupt the compressed stream
+    path.write_bytes(bytes(data))
+    async with memory_app() as app:
+        report = await app.run(path)
+    assert report.exit_code == 2
+    assert report.error is not None
+    assert "damaged.zip/conversations.json" in report.error
