@@ -1,6 +1,6 @@
 """Chat-export importers: ChatGPT ``conversations.json`` and Claude.ai exports into domain Conversations.
 
-Streaming (ijson), idempotent (ids derived from the export's ids), written through
+Streaming (ijson), idempotent (ids derived from the owner and the export's ids), written through
 ``ConversationService.import_conversations`` (the store's bulk path). See docs/import.md.
 """
 

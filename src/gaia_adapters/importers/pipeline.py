@@ -4,7 +4,7 @@ Guarantees (docs/import.md):
 
 * memory: one raw conversation plus the current batch, whatever the file's size;
 * a conversation is written whole or not at all (each is one document in one bulk insert);
-* ids derive from the export's own ids, so a second import of the same file inserts nothing;
+* ids derive from the owner and the export's own ids, so a second import of the same file inserts nothing;
 * a broken conversation is skipped and reported (index, title, reason); the others are imported;
 * a file that cannot be read gives ``error``; conversations read completely before the
   point where the file breaks are kept (they are whole, and a re-run is idempotent).
