@@ -20,7 +20,15 @@ from types import FrameType
 
 from pymongo import monitoring
 
-from bench import b1_append, b2_last_messages, b3_list_pages, b4_unit_of_work, b5_bulk_import
+from bench import (
+    b1_append,
+    b2_last_messages,
+    b3_list_pages,
+    b4_unit_of_work,
+    b5_bulk_import,
+    b6_drivers,
+    b7_import_memory,
+)
 from bench.context import FULL, QUICK, Context, progress
 from bench.measure import BYTES
 from bench.report import Row, render
@@ -34,6 +42,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "B3": b3_list_pages.run,
     "B4": b4_unit_of_work.run,
     "B5": b5_bulk_import.run,
+    "B6": b6_drivers.run,
+    "B7": b7_import_memory.run,
 }
 
 

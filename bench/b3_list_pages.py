@@ -7,6 +7,7 @@ cursor is at most two index range reads, never a skip. The baseline is offset pa
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -47,7 +48,9 @@ async def run(ctx: Context) -> list[Row]:
         store, owner = mongo.store, UserId.new()
         total = sizes.b3_conversations + sizes.b3_other_conversations * (sizes.b3_users - 1)
         progress(f"B3: {total:,} conversations of {sizes.b3_users} users, {sizes.b3_conversations:,} of one user")
+        started = time.perf_counter()
         await _populate(ctx, store, owner)
+        progress(f"B3: inserted in {time.perf_counter() - started:.1f} s")
         cursor: str | None = None
         for _ in range(deep - 1):  # the cursor a client holds after reading pages 1..deep-1
             cursor = (await store.list(owner, limit=page, cursor=cursor)).next_cursor

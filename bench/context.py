@@ -20,7 +20,7 @@ from gaia_adapters.settings import GaiaSettings
 class Sizes:
     b1_large: int = 10_000
     b1_small: int = 10
-    b1_appends: int = 10
+    b1_appends: int = 5
     b2_large: int = 10_000
     b2_small: int = 100
     b2_last: int = 50
@@ -31,15 +31,15 @@ class Sizes:
     b3_other_conversations: int = 200  # of each other user
     b3_page: int = 20
     b3_deep_page: int = 200
-    b3_lists: int = 20
+    b3_lists: int = 5
     b4_round_trips: int = 200
     b5_messages: int = 100_000
     b5_messages_per_conversation: int = 20
     b5_batch: int = 200  # conversations per bulk insert, as `gaia-db import` writes them
-    b6_rounds: int = 20
+    b6_rounds: int = 10
     b7_bytes: int = 50_000_000
     b7_limit_bytes: int = 200_000_000
-    repetitions: int = 7
+    repetitions: int = 5
     b5_repetitions: int = 3
 
 
