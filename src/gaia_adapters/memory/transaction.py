@@ -131,11 +131,13 @@ class Transaction:
             if base is not None and current is not None and current.version != base and self.users.rows[user_id]:
                 raise ConcurrencyConflict("user", user_id.value, base)
         users = _merged(committed, self.users)
-        owners: dict[str, UserId] = {}
+        emails: dict[str, UserId] = {}
+        legacy_ids: dict[str, UserId] = {}
         for user in users.values():
-            other = owners.setdefault(user.email.normalized, user.id)
-            if other != user.id:
+            if emails.setdefault(user.email.normalized, user.id) != user.id:
                 raise DuplicateEmail(user.email.value)
+            if user.legacy_id is not None and legacy_ids.setdefault(user.legacy_id, user.id) != user.id:
+                raise AlreadyExists("user", user.legacy_id)
         return users
 
     def _validated_goals(self, users: dict[UserId, User]) -> dict[GoalId, Goal]:

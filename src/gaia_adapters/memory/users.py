@@ -21,10 +21,13 @@ class MemoryUserRepository:
         await asyncio.sleep(0)  # a real driver yields here: let other tasks interleave
         return self._tx()
 
-    def _check_email_free(self, tx: Transaction, user: User) -> None:
-        for other in tx.visible_users().values():
-            if other.id != user.id and other.email.normalized == user.email.normalized:
-                raise DuplicateEmail(user.email.value)
+    def _check_unique_keys(self, tx: Transaction, user: User) -> None:
+        """The unique indexes after the primary key: normalised email, then legacy id."""
+        others = [u for u in tx.visible_users().values() if u.id != user.id]
+        if any(other.email.normalized == user.email.normalized for other in others):
+            raise DuplicateEmail(user.email.value)
+        if user.legacy_id is not None and any(other.legacy_id == user.legacy_id for other in others):
+            raise AlreadyExists("user", user.legacy_id)
 
     def _returned(self, tx: Transaction, user: User | None, key: object) -> User:
         if user is None:
@@ -37,7 +40,7 @@ class MemoryUserRepository:
         tx = await self._open()
         if tx.user(user.id) is not None:
             raise AlreadyExists("user", user.id.value)
-        self._check_email_free(tx, user)
+        self._check_unique_keys(tx, user)
         tx.write_user(user.id, user)
         tx.track(user)
 
@@ -64,7 +67,7 @@ class MemoryUserRepository:
             raise NotFound("user", user.id.value)
         if stored.version != user.version:
             raise ConcurrencyConflict("user", user.id.value, user.version)
-        self._check_email_free(tx, user)
+        self._check_unique_keys(tx, user)
         user.version += 1
         tx.write_user(user.id, user)
         tx.track(user)
