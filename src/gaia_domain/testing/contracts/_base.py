@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
 
 from gaia_domain.clock import Clock, TickingClock
 from gaia_domain.ids import EventId
@@ -17,6 +18,10 @@ from gaia_domain.testing import builders
 from gaia_domain.users import User
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+# Property tests in a contract run once per adapter subclass, over a store that lives for the whole test
+# (examples use fresh ids, so they do not depend on an empty store).
+SHARED_BY_SUBCLASSES = [HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
 
 
 @dataclass(frozen=True)

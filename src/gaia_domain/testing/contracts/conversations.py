@@ -8,6 +8,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
 
 from gaia_domain.clock import Clock, ManualClock
 from gaia_domain.conversations import Conversation, Message, Role, Source, ToolData
@@ -16,7 +17,8 @@ from gaia_domain.ids import ConversationId, MessageId, UserId
 from gaia_domain.pagination import encode_cursor
 from gaia_domain.ports import ConversationStore
 from gaia_domain.testing import builders
-from gaia_domain.testing.contracts._base import ContractBase, walk
+from gaia_domain.testing import strategies as gs
+from gaia_domain.testing.contracts._base import SHARED_BY_SUBCLASSES, ContractBase, walk
 
 
 def _by_activity(conversations: list[Conversation]) -> list[ConversationId]:
@@ -24,6 +26,18 @@ def _by_activity(conversations: list[Conversation]) -> list[ConversationId]:
 
 
 class ConversationStoreContract(ContractBase):
+    @settings(max_examples=25, deadline=None, suppress_health_check=SHARED_BY_SUBCLASSES)
+    @given(conversation=gs.conversations())
+    async def test_any_valid_conversation_round_trips_exactly(
+        self, conversation_store: ConversationStore, conversation: Conversation
+    ) -> None:
+        conversation.id, conversation.user_id = ConversationId.new(), UserId.new()  # the store outlives examples
+        await conversation_store.add(copy.deepcopy(conversation))
+        loaded = await conversation_store.get(conversation.user_id, conversation.id)
+        assert loaded == conversation  # unicode, JSON tool data, flags and millisecond times, exactly
+        summary = (await conversation_store.list(conversation.user_id)).items[0]
+        assert summary == conversation.summary()
+
     async def test_k02_get_returns_the_whole_aggregate_as_an_independent_copy(
         self, conversation_store: ConversationStore, clock: Clock
     ) -> None:

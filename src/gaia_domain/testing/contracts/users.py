@@ -7,17 +7,46 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
 
 from gaia_domain.clock import Clock
 from gaia_domain.errors import AlreadyExists, ConcurrencyConflict, DuplicateEmail, InvalidInput, NotFound
-from gaia_domain.ids import UserId
+from gaia_domain.goals import Goal
+from gaia_domain.ids import GoalId, UserId
 from gaia_domain.pagination import encode_cursor
 from gaia_domain.testing import builders
-from gaia_domain.testing.contracts._base import ContractBase, UnitOfWorkFactory, add_user, all_users, walk
+from gaia_domain.testing import strategies as gs
+from gaia_domain.testing.contracts._base import (
+    SHARED_BY_SUBCLASSES,
+    ContractBase,
+    UnitOfWorkFactory,
+    add_user,
+    all_users,
+    walk,
+)
 from gaia_domain.users import Email, OnboardingPhase, Preferences, User
 
 
 class UserRepositoryContract(ContractBase):
+    @settings(max_examples=25, deadline=None, suppress_health_check=SHARED_BY_SUBCLASSES)
+    @given(user=gs.users(), goal=gs.goals())
+    async def test_any_valid_user_and_goal_round_trip_exactly(
+        self, uow_factory: UnitOfWorkFactory, user: User, goal: Goal
+    ) -> None:
+        fresh = uuid.uuid4().hex[:8]  # the store outlives the examples: keep unique keys fresh
+        local, domain = user.email.value.rsplit("@", 1)
+        user.id, user.email = UserId.new(), Email(f"{local}.{fresh}@{domain}")
+        user.legacy_id = f"{user.legacy_id}-{fresh}" if user.legacy_id is not None else None
+        goal.id, goal.user_id = GoalId.new(), user.id
+        async with uow_factory() as uow:
+            await uow.users.add(user)
+            await uow.goals.add(goal)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.users.get(user.id) == user
+            assert await uow.users.get_by_email(user.email.value.upper()) == user
+            assert await uow.goals.get(user.id, goal.id) == goal  # roadmap DAG, unicode text, times
+
     async def test_k01_user_read_back_is_a_plain_equal_object_after_the_unit_of_work(
         self, uow_factory: UnitOfWorkFactory, clock: Clock
     ) -> None:
@@ -137,6 +166,15 @@ class UserRepositoryContract(ContractBase):
                 await uow.commit()
         async with uow_factory() as uow:
             assert (await uow.users.get(first.id)).email == first.email
+
+    async def test_a_taken_legacy_id_is_already_exists(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        first = await add_user(uow_factory, clock, legacy_id="imported-42")
+        with pytest.raises(AlreadyExists) as caught:
+            await add_user(uow_factory, clock, legacy_id="imported-42")
+        assert not isinstance(caught.value, DuplicateEmail)
+        async with uow_factory() as uow:
+            assert (await uow.users.get_by_legacy_id("imported-42")).id == first.id
+        assert len(await all_users(uow_factory)) == 1
 
     async def test_get_by_legacy_id(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         user = await add_user(uow_factory, clock, legacy_id="mongo-65f0c0ffee")

@@ -44,6 +44,8 @@ class _Users:
             raise AlreadyExists("user", user.id.value)
         if any(u.email.normalized == user.email.normalized for u in db.users.values()):
             raise DuplicateEmail(user.email.value)
+        if user.legacy_id is not None and any(u.legacy_id == user.legacy_id for u in db.users.values()):
+            raise AlreadyExists("user", user.legacy_id)
         db.users[user.id] = _stored(user)
         self._uow.seen(user)
 
@@ -72,8 +74,11 @@ class _Users:
             raise NotFound("user", user.id.value)
         if db.users[user.id].version != user.version:
             raise ConcurrencyConflict("user", user.id.value, user.version)
-        if any(u.id != user.id and u.email.normalized == user.email.normalized for u in db.users.values()):
+        others = [u for u in db.users.values() if u.id != user.id]
+        if any(u.email.normalized == user.email.normalized for u in others):
             raise DuplicateEmail(user.email.value)
+        if user.legacy_id is not None and any(u.legacy_id == user.legacy_id for u in others):
+            raise AlreadyExists("user", user.legacy_id)
         user.version += 1
         db.users[user.id] = _stored(user)
         self._uow.seen(user)
