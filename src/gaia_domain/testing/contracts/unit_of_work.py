@@ -144,6 +144,19 @@ class UnitOfWorkContract(ContractBase):
             await uow.commit()
         assert {u.id for u in await all_users(uow_factory)} == {existing.id, added.id}
 
+    async def test_rollback_inside_a_savepoint_rolls_back_to_it_and_keeps_the_outer_work(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock
+    ) -> None:
+        outer_user, inner_user = builders.user(clock), builders.user(clock)
+        async with uow_factory() as uow:
+            await uow.users.add(outer_user)
+            async with uow:
+                await uow.users.add(inner_user)
+                await uow.rollback()
+                assert state_of(uow) is UnitOfWorkState.OPEN
+            await uow.commit()
+        assert [u.id for u in await all_users(uow_factory)] == [outer_user.id]
+
     async def test_events_are_written_to_the_outbox_at_commit(
         self, uow_factory: UnitOfWorkFactory, read_outbox: OutboxReader, clock: Clock
     ) -> None:
