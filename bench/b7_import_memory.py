@@ -9,6 +9,7 @@ alone), cross-checked by polling ``psutil`` every 20 ms. The counts it imports a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -42,10 +43,8 @@ def _run_and_watch(argv: list[str], env: dict[str, str]) -> tuple[int, float, fl
                 pid, status, usage = os.wait4(process.pid, os.WNOHANG)
                 if pid:
                     break
-                try:
+                with contextlib.suppress(psutil.Error):  # it may just have exited
                     polled = max(polled, float(watched.memory_info().rss))
-                except psutil.Error:
-                    pass
                 time.sleep(0.02)
         except BaseException:
             process.kill()
