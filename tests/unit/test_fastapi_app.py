@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 import pytest_asyncio
+from dependency_injector import providers
 from examples.fastapi_app.app import create_app
 from examples.fastapi_app.dependencies import NotStarted, services
 from examples.fastapi_app.errors import error_response
@@ -16,9 +17,12 @@ from examples.fastapi_app.tests.client import lifespan_client
 from examples.fastapi_app.tests.suite import FastApiAppSuite
 from fastapi import FastAPI
 
+from gaia_adapters.container import Container
+from gaia_adapters.memory import MemoryConversationStore
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.clock import TickingClock
 from gaia_domain.errors import StoreUnavailable, UnitOfWorkError
+from gaia_domain.ids import ConversationId, UserId
 
 MEMORY = GaiaSettings(postgres_url=None, mongo_url=None)
 
@@ -132,3 +136,17 @@ async def test_openapi_documents_every_route() -> None:
     }
     user_out = schema["components"]["schemas"]["UserOut"]
     assert user_out["properties"]["created_at"]["type"] == "string"  # ISO 8601 with an offset
+
+
+async def test_configure_overrides_a_provider_before_startup() -> None:
+    store = MemoryConversationStore()
+
+    def use_my_store(container: Container) -> None:
+        container.conversation_store.override(providers.Object(store))
+
+    app = create_app(MEMORY, configure=use_my_store)
+    async with lifespan_client(app) as client:
+        user = (await client.post("/users", json={"email": "own@example.org", "name": "Own"})).json()
+        started = (await client.post(f"/users/{user['id']}/conversations", json={"description": "Mine"})).json()
+    stored = await store.get(UserId.parse(user["id"]), ConversationId.parse(started["id"]))
+    assert stored.description == "Mine"
