@@ -88,7 +88,7 @@ async def run(ctx: Context) -> list[Row]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     limit = float(sizes.b7_limit_bytes)
-    label = f"{export.bytes / 1e6:.0f} MB export"
+    label = f"{export.bytes / 1e6:.3g} MB export"
     return [
         row("B7", "import: peak RSS (kernel)", (label, kernel_peak), ("limit", limit), fmt_megabytes, below(1.0)),
         row("B7", "import: peak RSS (polled)", (label, polled_peak), ("limit", limit), fmt_megabytes),

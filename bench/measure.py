@@ -88,9 +88,10 @@ class Sample:
 
 
 async def measure(batch: Callable[[], Awaitable[None]], ops: int) -> Sample:
-    # Garbage left by setup or by the other side is not this batch's cost, and the collector should not
+    # Garbage left by setup or by the other side is not this batch's cost (young generations: a full
+    # collection of the whole process would take longer than many batches), and the collector should not
     # walk the benchmark's prepared data (in a real import it streams by): it only tracks what the batch makes.
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
     BYTES.start()
     cpu, wall = cpu_seconds(), time.perf_counter()
