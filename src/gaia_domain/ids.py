@@ -85,6 +85,16 @@ _counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
 _process_random = os.urandom(5)
 
 
+def _reseed_after_fork() -> None:
+    """A forked child gets its own random part and counter, as bson's ObjectId does (else both make equal ids)."""
+    global _counter, _process_random
+    _counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
+    _process_random = os.urandom(5)
+
+
+os.register_at_fork(after_in_child=_reseed_after_fork)
+
+
 def object_id_hex() -> str:
     """A new ObjectId-compatible 24-hex string, made without bson."""
     seconds = int(time.time()) & 0xFFFF_FFFF
