@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from types import FrameType
 
 from pymongo import monitoring
@@ -30,7 +31,7 @@ from bench import (
     b7_import_memory,
 )
 from bench.context import FULL, QUICK, Context, progress
-from bench.measure import BYTES
+from bench.measure import BYTES, PROFILING
 from bench.report import Row, render
 from bench.servers import DEFAULT_POSTGRES_URL, postgres_database, secantus_server
 
@@ -53,6 +54,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="", help="comma-separated pairs to run, e.g. B1,B4 (default: all)")
     parser.add_argument("--repetitions", type=int, default=None, help="measured repetitions per side")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="server to create the database on")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FOLDER",
+        help="after measuring, profile one more batch of each side with pyinstrument; reports go to FOLDER",
+    )
     return parser.parse_args(argv)
 
 
@@ -68,6 +75,7 @@ def _interrupt_on_sigterm() -> None:
 async def _run_all(ctx: Context, selected: list[str]) -> list[Row]:
     rows: list[Row] = []
     for name in selected:
+        PROFILING.pair = name
         started = time.perf_counter()
         found = await BENCHMARKS[name](ctx)
         progress(render(found))
@@ -86,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     if args.repetitions is not None:
         sizes = type(sizes)(**{**sizes.__dict__, "repetitions": args.repetitions})
+    PROFILING.folder = args.profile
     _interrupt_on_sigterm()
     monitoring.register(BYTES)  # before any client exists: every client of the run reports its commands
     started = time.perf_counter()

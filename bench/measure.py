@@ -12,13 +12,18 @@ hits both sides alike; the figures are medians over the repetitions of per-opera
 
 from __future__ import annotations
 
+import asyncio
+import cProfile
 import gc
+import io
+import pstats
 import resource
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
+from pathlib import Path
 from typing import Any, Literal
 
 import bson
@@ -125,7 +130,10 @@ async def warm(side: Side) -> Sample:
 
 
 async def run_alternating(sides: Sequence[Side], repetitions: int, *, warmup: bool = True) -> None:
-    """Warm each side once (unless done already), then run them in turn, rotating which goes first."""
+    """Warm each side once (unless done already), then run them in turn, rotating which goes first.
+
+    With ``--profile`` one more batch of each side runs under pyinstrument afterwards (not measured).
+    """
     if warmup:
         for side in sides:
             await warm(side)
@@ -133,6 +141,50 @@ async def run_alternating(sides: Sequence[Side], repetitions: int, *, warmup: bo
         shift = repetition % len(sides)
         for side in [*sides[shift:], *sides[:shift]]:
             side.samples.append(await _batch(side))
+    if PROFILING.folder is not None:
+        for side in sides:
+            await _profiled(side, PROFILING.folder)
+
+
+@dataclass
+class Profiling:
+    folder: Path | None = None  # where ``--profile`` writes one pyinstrument report per side
+    pair: str = ""
+
+
+PROFILING = Profiling()
+
+
+async def _profiled(side: Side, folder: Path) -> None:
+    """Two reports per side: pyinstrument (wall clock, the call tree) and cProfile on process CPU time."""
+    from pyinstrument import Profiler  # the dev extra; only needed with --profile
+
+    name = "".join(c if c.isalnum() else "-" for c in f"{PROFILING.pair}-{side.name}").strip("-")
+    if side.setup is not None:
+        await side.setup()
+    profiler = Profiler(interval=0.0005, async_mode="disabled")
+    profiler.start()
+    try:
+        await side.batch()
+    finally:
+        profiler.stop()
+    await asyncio.to_thread(_write, folder / f"{name}.pyinstrument.txt", profiler.output_text(color=False))
+    if side.setup is not None:
+        await side.setup()
+    cpu_profile = cProfile.Profile(time.process_time)
+    cpu_profile.enable()
+    try:
+        await side.batch()
+    finally:
+        cpu_profile.disable()
+    report = io.StringIO()
+    pstats.Stats(cpu_profile, stream=report).sort_stats("cumulative").print_stats(60)
+    await asyncio.to_thread(_write, folder / f"{name}.cpu.txt", report.getvalue())
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
 async def _batch(side: Side) -> Sample:
