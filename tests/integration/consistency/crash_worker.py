@@ -28,9 +28,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from consistency_support import real_container
-
-from gaia_adapters.container import running
+from gaia_adapters.container import build_container, running
 from gaia_adapters.mongo.conversation_store import MongoConversationStore
 from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
 from gaia_adapters.relay.dispatcher import OutboxDispatcher
@@ -106,7 +104,7 @@ async def scenario(request: dict[str, Any], progress: TextIO) -> None:
         progress.write(json.dumps(values) + "\n")
         progress.flush()  # in the kernel before any SIGKILL
 
-    async with running(real_container(GaiaSettings())) as app:
+    async with running(build_container(GaiaSettings())) as app:
         note(step="start")
         user = await app.users.register(email=f"u-{tag}@example.org", name=f"U {tag}")
         note(step="registered", user=str(user.id))

@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from consistency_support import conversations_of, real_container
+from consistency_support import conversations_of
 from pydantic import SecretStr
 
 from gaia_adapters.cli.relay import run_relay
@@ -194,7 +194,7 @@ async def crash_runs(
         assert answer["signal"] == signal.SIGKILL, f"run {run} ({target}) was not killed: {answer}, got to {ids}"
         assert ids.get("step") != "end"
 
-        assert await run_relay(settings, wait_seconds=5.0, container=real_container(settings)) == 0
+        assert await run_relay(settings, wait_seconds=5.0) == 0
         t2 = time.monotonic()
         await check_effects(store, pg_fetch, target, tag, ids)
         t3 = time.monotonic()
@@ -202,7 +202,7 @@ async def crash_runs(
         attempts_seen.append(crashed[0][0])
 
         before = await state_of_run(store, pg_fetch, tag, ids)
-        assert await run_relay(settings, container=real_container(settings)) == 0
+        assert await run_relay(settings) == 0
         assert await state_of_run(store, pg_fetch, tag, ids) == before, "a second relay run changed something"
         timings.append((t1 - t0, t2 - t1, t3 - t2, time.monotonic() - t3))
     # The dispatcher's claim counts as attempt 1 when the kill came after it; the relay's redelivery is next.

@@ -17,13 +17,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from consistency_support import conversations_of, real_container
+from consistency_support import conversations_of
 from pydantic import SecretStr
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from gaia_adapters.cli.relay import run_relay
-from gaia_adapters.container import resolve, running
+from gaia_adapters.container import build_container, resolve, running
 from gaia_adapters.relay.handlers import WELCOME_PURPOSE
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.conversations import Role
@@ -129,7 +129,7 @@ async def test_mongodb_down_during_dispatch_then_the_relay_completes_the_events(
         mongo_connect_timeout_ms=400,
         relay_backoff_base_seconds=0.05,
     )
-    container = real_container(settings)
+    container = build_container(settings)
     async with running(container) as app:
         store = await resolve(container.conversation_store)
         ada = await app.users.register(email="ada@example.org", name="Ada")
@@ -165,16 +165,16 @@ async def test_mongodb_down_during_dispatch_then_the_relay_completes_the_events(
     assert all("StoreUnavailable" in r[3] and "mongodb" in r[3] for r in waiting), [r[3] for r in waiting]
 
     # A relay while the server is still down: the events stay pending, each failure recorded.
-    assert await run_relay(settings, wait_seconds=1.0, container=real_container(settings)) == 1
+    assert await run_relay(settings, wait_seconds=1.0) == 1
     still = await outbox_rows.fetch("SELECT status, attempts FROM outbox WHERE status <> 'dispatched'")
     assert {r[0] for r in still} == {"pending"}
     assert min(r[1] for r in still) >= 2
 
     server.start()  # back on the same port with the same storage
-    assert await run_relay(settings, wait_seconds=10.0, container=real_container(settings)) == 0
+    assert await run_relay(settings, wait_seconds=10.0) == 0
     assert not await outbox_rows.fetch("SELECT 1 FROM outbox WHERE status <> 'dispatched'")
 
-    container = real_container(settings)
+    container = build_container(settings)
     async with running(container):
         store = await resolve(container.conversation_store)
         bobs = await conversations_of(store, bob.id)
@@ -185,8 +185,8 @@ async def test_mongodb_down_during_dispatch_then_the_relay_completes_the_events(
         assert await conversations_of(store, doomed.id) == []
         before = (bobs, adas)
 
-    assert await run_relay(settings, container=real_container(settings)) == 0
-    container = real_container(settings)
+    assert await run_relay(settings) == 0
+    container = build_container(settings)
     async with running(container):
         store = await resolve(container.conversation_store)
         after = (await conversations_of(store, bob.id), {c.id: c for c in await conversations_of(store, ada.id)})
