@@ -123,3 +123,35 @@ async def test_a_failed_connection_never_shows_the_password(pg_url: str, caplog:
         await engine.dispose()
     shown = [str(raised.value), repr(raised.value), str(raised.value.__cause__), caplog.text, repr(engine)]
     assert all(SECRET not in text for text in shown)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("behind_pooler", [False, True])
+async def test_the_command_timeout_stops_a_long_statement(pg_url: str, behind_pooler: bool) -> None:
+    """Enforced by the server (statement_timeout) normally; by asyncpg behind a pooler (caches 0)."""
+    caches = 0 if behind_pooler else 100
+    settings = GaiaSettings(
+        postgres_url=pg_url,
+        pg_command_timeout=0.3,
+        pg_statement_cache_size=caches,
+        pg_prepared_statement_cache_size=caches,
+    )
+    engine = create_engine(settings)
+    try:
+        async with PostgresUnitOfWork(engine) as uow:
+            shown = await uow.connection().fetchval("SHOW statement_timeout")
+            assert shown == ("0" if behind_pooler else "300ms")
+            await uow.users.list()  # unnamed statements work too when the caches are off
+        uow = PostgresUnitOfWork(engine)
+
+        async def sleep_too_long() -> None:
+            async with uow:
+                await uow.run(uow.connection().execute("SELECT pg_sleep(5)"), "test", "sleep")
+
+        with pytest.raises(StoreUnavailable, match=r"timed out|57014"):
+            await sleep_too_long()
+        async with PostgresUnitOfWork(engine) as again:  # the pool is still usable
+            await again.users.list()
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
