@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from bench import data
 from bench.context import Context, progress
-from bench.measure import Side, run_alternating, warm
+from bench.measure import Side, matched_wait, run_alternating, warm
 from bench.report import Row, at_most, equal, fmt_bytes, fmt_seconds, row
 from gaia_adapters.mongo.conversation_store import MongoConversationStore
 from gaia_domain.conversations import Conversation, Message
@@ -47,10 +47,15 @@ async def run(ctx: Context) -> list[Row]:
         progress(f"B1: appending to conversations of {large_label} and {small_label}")
         a = _appending(large_label, mongo.store, owner, large, sizes.b1_appends)
         b = _appending(small_label, mongo.store, owner, small, sizes.b1_appends)
-        slow, fast = await warm(a), await warm(b)
-        block_ms = round((slow.wall - fast.wall) * 1000)
-        async with ctx.delayed_store("b1", commands=["update"], block_ms=block_ms) as delayed:
-            c = _appending(f"{small_label}+wait", delayed, owner, small, sizes.b1_appends)
+        await warm(a)
+        await warm(b)
+        async with ctx.delayed_store("b1", commands=["update"]) as delayed:
+            c = matched_wait(
+                _appending(f"{small_label}+wait", delayed.store, owner, small, sizes.b1_appends),
+                delayed,
+                slow=a,
+                fast=b,
+            )
             await warm(c)
             await run_alternating([a, b, c], sizes.repetitions, warmup=False)
     return [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bench import data
 from bench.context import Context, progress
-from bench.measure import Side, run_alternating, warm
+from bench.measure import Side, matched_wait, run_alternating, warm
 from bench.report import Row, at_most, fmt_bytes, fmt_seconds, row, within
 from gaia_adapters.mongo.conversation_store import MongoConversationStore
 from gaia_domain.conversations import Conversation
@@ -42,10 +42,15 @@ async def run(ctx: Context) -> list[Row]:
         a = _reading(large_label, mongo.store, owner, large, sizes.b2_reads, last)
         b = _reading(small_label, mongo.store, owner, small, sizes.b2_reads, last)
         whole = _reading(f"whole {large_label}", mongo.store, owner, large, sizes.b2_whole_reads, None)
-        slow, fast = await warm(a), await warm(b)
-        block_ms = round((slow.wall - fast.wall) * 1000)
-        async with ctx.delayed_store("b2", commands=["find"], block_ms=block_ms) as delayed:
-            c = _reading(f"{small_label}+wait", delayed, owner, small, sizes.b2_reads, last)
+        await warm(a)
+        await warm(b)
+        async with ctx.delayed_store("b2", commands=["find"]) as delayed:
+            c = matched_wait(
+                _reading(f"{small_label}+wait", delayed.store, owner, small, sizes.b2_reads, last),
+                delayed,
+                slow=a,
+                fast=b,
+            )
             await warm(c)
             await warm(whole)
             await run_alternating([a, b, c, whole], sizes.repetitions, warmup=False)

@@ -101,31 +101,41 @@ class Context:
             await close_client(client)
 
     @contextlib.asynccontextmanager
-    async def delayed_store(
-        self, database: str, *, commands: Sequence[str], block_ms: int
-    ) -> AsyncIterator[MongoConversationStore]:
-        """The framework store on a client whose ``commands`` the server holds ``block_ms`` before running them.
+    async def delayed_store(self, database: str, *, commands: Sequence[str]) -> AsyncIterator[DelayedStore]:
+        """The framework store on a client whose ``commands`` the server holds before running them.
 
         MongoDB's ``failCommand`` fail point with ``blockConnection`` (scoped to this client's app name): the
         client does exactly the work of the fast operation but waits as long as for a slow one, so a pair can
         separate the client's own CPU from what the driver spends while it waits (see docs/performance.md).
+        Set the wait with :meth:`DelayedStore.hold`.
         """
         settings = self.mongo_settings(database)
         options = {**client_options(settings), "appname": _DELAYED_APP}
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.mongo_url, **options)
-        fail_point = {
-            "failCommands": list(commands),
-            "blockConnection": True,
-            "blockTimeMS": max(1, block_ms),
-            "appName": _DELAYED_APP,
-        }
         try:
-            await client.admin.command("configureFailPoint", "failCommand", mode="alwaysOn", data=fail_point)
-            yield MongoConversationStore(CollectionRegistry(client[settings.mongo_database]))
+            store = MongoConversationStore(CollectionRegistry(client[settings.mongo_database]))
+            yield DelayedStore(store, client, tuple(commands))
         finally:
             with contextlib.suppress(Exception):
                 await client.admin.command("configureFailPoint", "failCommand", mode="off")
             await client.close()
+
+
+@dataclass(frozen=True)
+class DelayedStore:
+    store: MongoConversationStore
+    client: Any
+    commands: tuple[str, ...]
+
+    async def hold(self, seconds: float) -> None:
+        """From now on the server holds each of these commands ``seconds`` (at least 1 ms) before running it."""
+        fail_point = {
+            "failCommands": list(self.commands),
+            "blockConnection": True,
+            "blockTimeMS": max(1, round(seconds * 1000)),
+            "appName": _DELAYED_APP,
+        }
+        await self.client.admin.command("configureFailPoint", "failCommand", mode="alwaysOn", data=fail_point)
 
 
 _DELAYED_APP = "gaia-bench-delayed"

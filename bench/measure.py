@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import bson
 from bson.binary import UuidRepresentation
@@ -118,15 +118,40 @@ class Side:
     ops: int
     setup: Callable[[], Awaitable[None]] | None = None  # runs before every batch, unmeasured
     samples: list[Sample] = field(default_factory=list)
+    warmup: Sample = field(default_factory=lambda: Sample(0.0, 0.0, 0.0, 0.0))
 
     def median(self, metric: Metric) -> float:
         values: list[float] = [getattr(sample, metric) for sample in self.samples]
         return statistics.median(values)
 
 
+class Holder(Protocol):
+    async def hold(self, seconds: float) -> None: ...
+
+
+def matched_wait(side: Side, holder: Holder, *, slow: Side, fast: Side) -> Side:
+    """``side`` (the fast operation on a delaying client) made to wait as long per operation as ``slow``.
+
+    Before each of its batches the server's hold is set to the difference between the latest wall times
+    of ``slow`` and ``fast`` per operation, so it follows the server's speed as the run goes on.
+    """
+    setup = side.setup
+
+    async def hold_then_setup() -> None:
+        slow_wall = slow.samples[-1].wall if slow.samples else slow.warmup.wall
+        fast_wall = fast.samples[-1].wall if fast.samples else fast.warmup.wall
+        await holder.hold(max(0.0, slow_wall - fast_wall))
+        if setup is not None:
+            await setup()
+
+    side.setup = hold_then_setup
+    return side
+
+
 async def warm(side: Side) -> Sample:
-    """One batch that is not kept: it warms caches and connections, and tells how long a batch takes."""
-    return await _batch(side)
+    """One batch that is not kept as a sample: it warms caches and connections (kept as ``side.warmup``)."""
+    side.warmup = await _batch(side)
+    return side.warmup
 
 
 async def run_alternating(sides: Sequence[Side], repetitions: int, *, warmup: bool = True) -> None:
