@@ -13,7 +13,10 @@ Kill points (the production code has no hooks; the child wraps the real function
 * ``after_commit``: the services' call to the dispatcher, i.e. after the PostgreSQL COMMIT, before any dispatch;
 * ``in_handler``: inside the target's handler, right before (variant ``before``) or right after (``after``) its
   MongoDB write;
-* ``before_done``: after the handlers succeeded, when the dispatcher is about to mark the event done.
+* ``before_done``: after the handlers succeeded, when the dispatcher is about to mark the event done;
+* ``relay_in_handler`` / ``relay_before_done``: the same two points, but in a relay: the process commits everything
+  without dispatching (as if each dispatch had been lost) and then runs ``gaia-db relay``'s function, which is
+  killed in the target's handler or when it is about to mark its batch done.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from gaia_adapters.cli.relay import run_relay
 from gaia_adapters.container import build_container, running
 from gaia_adapters.mongo.conversation_store import MongoConversationStore
 from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
@@ -58,17 +62,19 @@ def _is_handler_write(target: str) -> tuple[str, Callable[[Sequence[Any]], bool]
 def arm(target: str, point: str, variant: str) -> None:
     original_after_commit = OutboxDispatcher.after_commit
     target_ids: set[EventId] = set()
+    relay_only = point.startswith("relay_")
 
     async def after_commit(self: OutboxDispatcher, events: Sequence[Event]) -> None:
         ours = {e.event_id for e in events if e.type_name == target}
         if ours and point == "after_commit":
             die()
         target_ids.update(ours)
-        await original_after_commit(self, events)
+        if not relay_only:  # relay_*: nothing dispatched in-process; the relay the child runs at the end delivers
+            await original_after_commit(self, events)
 
     OutboxDispatcher.after_commit = after_commit  # type: ignore[method-assign]
 
-    if point == "in_handler":
+    if point in ("in_handler", "relay_in_handler"):
         name, is_target = _is_handler_write(target)
         original = getattr(MongoConversationStore, name)
 
@@ -83,7 +89,7 @@ def arm(target: str, point: str, variant: str) -> None:
 
         setattr(MongoConversationStore, name, write)
 
-    if point == "before_done":
+    if point in ("before_done", "relay_before_done"):
         original_mark_done = PostgresOutboxRelayStore.mark_done
 
         async def mark_done(self: PostgresOutboxRelayStore, event_ids: Sequence[EventId]) -> int:
@@ -122,6 +128,9 @@ async def scenario(request: dict[str, Any], progress: TextIO) -> None:
         note(step="victim", victim=str(victim.id), victim_chat=str(victim_chat.id), victim_goal=str(victim_goal.id))
         await app.users.delete(victim.id)
         note(step="end")
+    if request["point"].startswith("relay_"):
+        await run_relay(GaiaSettings())  # `gaia-db relay` in this process, killed at the armed point
+        note(step="relayed")
 
 
 def child(request: dict[str, Any]) -> int:
