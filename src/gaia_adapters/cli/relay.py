@@ -122,7 +122,7 @@ async def _drain(outbox_relay: OutboxRelay, before: Backlog, wait_seconds: float
         task = progress.add_task("relay", total=before.due or None)
 
         def advance(report: RelayReport) -> None:
-            done = progress.tasks[0].completed + report.handled + report.dead
+            done = progress.tasks[0].completed + report.handled  # parked events count as handled (dead)
             total = progress.tasks[0].total
             progress.update(task, completed=done, total=max(total or 0, done))
 
