@@ -32,7 +32,8 @@ from gaia_domain.goals import Goal
 from gaia_domain.ports import UnitOfWorkState
 from gaia_domain.users import User
 
-# A dead pooled connection is noticed at BEGIN and replaced; this many tries in all.
+# A dead pooled connection is noticed at BEGIN and replaced: at least this many tries, and enough to go
+# through every idle connection of the pool and then a fresh one.
 _BEGIN_ATTEMPTS = 3
 # How long the rollback of an abandoned transaction may take before the connection is discarded instead.
 CLEANUP_TIMEOUT = 10.0
@@ -227,7 +228,9 @@ class PostgresUnitOfWork:
     # -- connection lifecycle ---------------------------------------------------------------------------------
 
     async def _begin(self) -> None:
-        for attempt in range(1, _BEGIN_ATTEMPTS + 1):
+        attempt, limit = 0, _BEGIN_ATTEMPTS
+        while True:
+            attempt += 1
             try:
                 pooled = await self._engine.raw_connection()
             except Exception as error:
@@ -237,7 +240,9 @@ class PostgresUnitOfWork:
                 await conn.execute(sql.BEGIN)
             except BaseException as error:
                 await _protected(_close(pooled, conn, rollback=True, limit=self._cleanup_timeout))
-                if isinstance(error, Exception) and attempt < _BEGIN_ATTEMPTS:
+                if attempt == 1:  # after a server restart every idle pooled connection may be dead
+                    limit = max(limit, _idle_connections(self._engine) + 2)
+                if isinstance(error, Exception) and attempt < limit:
                     # The pre-ping: nothing has happened in this transaction yet, so a connection that fails
                     # here (it died in the pool, or the server ended the session) is replaced and BEGIN retried.
                     continue
@@ -271,6 +276,11 @@ class PostgresUnitOfWork:
         self._savepoints.clear()
         if pooled is not None and conn is not None:
             await _close(pooled, conn, rollback=rollback, limit=self._cleanup_timeout)
+
+
+def _idle_connections(engine: AsyncEngine) -> int:
+    checkedin = getattr(engine.pool, "checkedin", None)
+    return int(checkedin()) if callable(checkedin) else 0
 
 
 async def _close(pooled: PoolProxiedConnection, conn: DriverConnection, *, rollback: bool, limit: float) -> None:
