@@ -20,6 +20,13 @@ from gaia_adapters.relay import HandlerContext, HandlerRegistry
 from gaia_domain.events import Event, register_event
 
 COLLECTION = "relay_probe_deliveries"
+_clients: list[AsyncMongoClient[dict[str, Any]]] = []  # opened in the running loop, on first use
+
+
+async def close() -> None:
+    """Close the probe's client (a test that runs the handler in its own process calls this at the end)."""
+    while _clients:
+        await _clients.pop().close()
 
 
 @register_event
@@ -29,12 +36,10 @@ class RelayProbe(Event):
 
 
 def count_deliveries(context: HandlerContext) -> Callable[[RelayProbe], Awaitable[None]]:
-    clients: list[AsyncMongoClient[dict[str, Any]]] = []  # opened in the relay's loop, on first use
-
     async def handle(event: RelayProbe) -> None:
-        if not clients:
-            clients.append(AsyncMongoClient(os.environ["GAIA_MONGO_URL"]))
-        deliveries = clients[0][os.environ["GAIA_MONGO_DATABASE"]][COLLECTION]
+        if not _clients:
+            _clients.append(AsyncMongoClient(os.environ["GAIA_MONGO_URL"]))
+        deliveries = _clients[0][os.environ["GAIA_MONGO_DATABASE"]][COLLECTION]
         await deliveries.update_one(
             {"_id": str(event.event_id)},
             {"$inc": {"deliveries": 1}, "$push": {"relays": os.getpid()}, "$set": {"number": event.number}},
