@@ -21,29 +21,26 @@ def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("is_async", [True, False])
-def test_postgres_step_gets_the_url_and_prints_it_masked(monkeypatch: pytest.MonkeyPatch, is_async: bool) -> None:
+def test_postgres_step_gets_the_url_and_prints_it_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    async def upgrade_async(url: str) -> list[str]:
+    async def upgrade_to_head(url: str) -> list[str]:
         calls.append(url)
-        return ["0001", "0002"]
-
-    def upgrade_sync(url: str) -> list[str]:
-        calls.append(url)
-        return []
+        return ["0001", "0002"] if len(calls) == 1 else []
 
     def fake_require(module: str, attribute: str, feature: str) -> Any:
         assert (module, attribute) == ("gaia_adapters.postgres.migrate", "upgrade_to_head")
-        return upgrade_async if is_async else upgrade_sync
+        return upgrade_to_head
 
     monkeypatch.setattr(migrate, "require_feature", fake_require)
-    result = CliRunner().invoke(app, ["migrate", "--postgres-url", URL])
-    assert result.exit_code == 0, result.output
-    assert calls == [URL]
-    assert SECRET not in result.output
-    assert "gaia:***@db.example" in result.output
-    assert ("applied now: 0001, 0002" if is_async else "nothing to apply") in result.output
+    first = CliRunner().invoke(app, ["migrate", "--postgres-url", URL])
+    second = CliRunner().invoke(app, ["--postgres-url", URL, "migrate"])
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
+    assert calls == [URL, URL]
+    assert SECRET not in first.output + second.output
+    assert "gaia:***@db.example" in first.output
+    assert "schema at head (applied now: 0001, 0002)" in first.output
+    assert "schema at head (nothing to apply)" in second.output
 
 
 def test_a_failing_migration_is_one_masked_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,8 +6,6 @@ so the command works (and explains what is missing) on an installation without a
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from typing import Any
 
 import typer
@@ -63,10 +61,7 @@ async def _migrate(settings: GaiaSettings) -> int:
     if postgres_url:
         upgrade_to_head = require_feature("gaia_adapters.postgres.migrate", "upgrade_to_head", "PostgreSQL migrations")
         console.print(f"PostgreSQL {mask_url(postgres_url)}: upgrading the schema to head")
-        if inspect.iscoroutinefunction(upgrade_to_head):
-            revisions = await upgrade_to_head(postgres_url)
-        else:  # a synchronous Alembic call: keep it off the event loop
-            revisions = await asyncio.to_thread(upgrade_to_head, postgres_url)
+        revisions = await upgrade_to_head(postgres_url)  # runs Alembic on one async connection
         console.print(f"PostgreSQL: schema at head ({_applied(revisions)})")
     if settings.mongo_url_value():
         await _migrate_mongo(settings)
@@ -96,7 +91,5 @@ async def _migrate_mongo(settings: GaiaSettings) -> None:
     console.print(f"MongoDB (database {settings.mongo_database}): up to date ({_applied(applied)})")
 
 
-def _applied(ids: object) -> str:
-    if isinstance(ids, list | tuple) and ids:
-        return f"applied now: {', '.join(map(str, ids))}"
-    return "nothing to apply" if isinstance(ids, list | tuple) else "done"
+def _applied(ids: list[str]) -> str:
+    return f"applied now: {', '.join(ids)}" if ids else "nothing to apply"
