@@ -19,6 +19,7 @@ from gaia_adapters.relay.delivery import FailureRecorder, run_handlers
 from gaia_adapters.relay.policy import RelayPolicy
 from gaia_adapters.relay.store import OutboxRelayStore
 from gaia_domain.events import Event
+from gaia_domain.ids import EventId
 from gaia_domain.services.bus import EventDispatcher, MessageBus
 
 log = logging.getLogger("gaia_adapters.relay")
@@ -45,7 +46,7 @@ class OutboxDispatcher(EventDispatcher):
         except Exception as exc:  # noqa: BLE001 - the caller's commit stands; the events stay pending for the relay
             log.error("outbox events %s left for the relay: could not claim them: %r", _ids(events), exc)
             return
-        done = []
+        done: list[EventId] = []
         for event in events:
             claim = claims.get(event.event_id)
             if claim is None:
@@ -67,7 +68,10 @@ class OutboxDispatcher(EventDispatcher):
             try:
                 await self.store.mark_done(done)
             except Exception as exc:  # noqa: BLE001 - delivered but not marked: the relay redelivers (idempotent)
-                log.error("outbox events %s were handled but not marked done (the relay will redeliver): %r", done, exc)
+                handled = ", ".join(str(event_id) for event_id in done)
+                log.error(
+                    "outbox events %s were handled but not marked done (the relay will redeliver): %r", handled, exc
+                )
 
 
 def _ids(events: Sequence[Event]) -> str:
