@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 class PostgresOutbox:
+    __slots__ = ("_uow",)
+
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self._uow = uow
 

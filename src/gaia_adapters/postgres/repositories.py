@@ -31,6 +31,8 @@ _GUARD = "gaia_unique_guard"
 
 
 class PostgresUserRepository:
+    __slots__ = ("_uow",)
+
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self._uow = uow
 
@@ -137,6 +139,8 @@ class PostgresUserRepository:
 
 
 class PostgresGoalRepository:
+    __slots__ = ("_uow",)
+
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self._uow = uow
 
