@@ -4,6 +4,7 @@
   that become due meanwhile: retries after their backoff, leases of a process that died);
 * ``--follow``: keep polling (every ``GAIA_RELAY_POLL_INTERVAL_SECONDS``) until Ctrl-C / SIGTERM;
 * ``--retry-dead``: first re-queue the events parked as dead (``gaia-db doctor`` lists them);
+* ``--purge-dispatched DAYS``: afterwards delete the dispatched rows finished more than DAYS days ago;
 * ``--handlers module:function`` (repeatable, or ``GAIA_RELAY_HANDLERS`` separated by commas): the application's
   own handlers, added to the registry before the relay starts (see docs/consistency.md).
 
@@ -49,6 +50,16 @@ Handlers = Annotated[
         show_default=False,
     ),
 ]
+Purge = Annotated[
+    float | None,
+    typer.Option(
+        "--purge-dispatched",
+        min=0.0,
+        metavar="DAYS",
+        help="Afterwards, delete dispatched events finished more than DAYS days ago (history only).",
+        show_default=False,
+    ),
+]
 Wait = Annotated[
     float,
     typer.Option("--wait", min=0.0, help="Also wait up to SECONDS for events that become due meanwhile (retries)."),
@@ -61,13 +72,23 @@ def relay(
     retry_dead: RetryDead = False,
     handlers: Handlers = None,
     wait: Wait = 0.0,
+    purge_dispatched: Purge = None,
     postgres_url: PostgresUrl = None,
     mongo_url: MongoUrl = None,
 ) -> None:
     """Dispatch pending outbox events (welcome conversations, deleted users' conversations, goal messages, ...)."""
     settings = settings_for(ctx, postgres_url, mongo_url)
     specs = [spec.strip() for given in handlers or () for spec in given.split(",") if spec.strip()]
-    run(lambda: run_relay(settings, follow=follow, retry_dead=retry_dead, handlers=specs, wait_seconds=wait))
+    run(
+        lambda: run_relay(
+            settings,
+            follow=follow,
+            retry_dead=retry_dead,
+            handlers=specs,
+            wait_seconds=wait,
+            purge_dispatched_days=purge_dispatched,
+        )
+    )
 
 
 def install_handlers(container: Container, specs: Sequence[str]) -> None:
@@ -87,6 +108,7 @@ async def run_relay(
     retry_dead: bool = False,
     handlers: Sequence[str] = (),
     wait_seconds: float = 0.0,
+    purge_dispatched_days: float | None = None,
     stop: asyncio.Event | None = None,
     container: Container | None = None,
 ) -> int:
@@ -108,6 +130,9 @@ async def run_relay(
         else:
             report = await _drain(outbox_relay, before, wait_seconds)
         after = await outbox_relay.backlog()
+        if purge_dispatched_days is not None:
+            purged = await outbox_relay.store.purge_dispatched(purge_dispatched_days * 86_400)
+            console.print(f"purged {purged} dispatched events older than {purge_dispatched_days:g} days")
     console.print(summary_table(report))
     console.print(_backlog_line("after", after))
     failed = report.retried + report.dead + report.lost

@@ -116,5 +116,16 @@ class MemoryOutboxRelayStore:
             oldest_due_age=(now - oldest).total_seconds() if oldest is not None else None,
         )
 
+    async def purge_dispatched(self, older_than_seconds: float) -> int:
+        cutoff = self._now() - timedelta(seconds=older_than_seconds)
+        kept = [
+            r
+            for r in self._db.outbox
+            if not (r.status == "dispatched" and r.dispatched_at and r.dispatched_at < cutoff)
+        ]
+        purged = len(self._db.outbox) - len(kept)
+        self._db.outbox[:] = kept
+        return purged
+
     def _find(self, event_id: EventId) -> OutboxRecord | None:
         return next((r for r in self._db.outbox if r.event_id == event_id), None)

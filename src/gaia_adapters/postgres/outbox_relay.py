@@ -93,6 +93,11 @@ UPDATE outbox SET status = 'pending', attempts = 0, available_at = now()
 WHERE status = 'dead' AND ($1::uuid[] IS NULL OR event_id = ANY($1::uuid[]))
 """
 
+# History only: a dispatched row is never read again by the relay. (No index on dispatched_at: run it rarely.)
+PURGE_DISPATCHED = """
+DELETE FROM outbox WHERE status = 'dispatched' AND dispatched_at < now() - make_interval(secs => $1::float8)
+"""
+
 BACKLOG = """
 SELECT count(*) FILTER (WHERE status = 'pending'),
        count(*) FILTER (WHERE status = 'pending' AND available_at <= now()),
@@ -194,3 +199,8 @@ class PostgresOutboxRelayStore:
             next_due_in=_seconds(row[3]),
             oldest_due_age=_seconds(row[4]),
         )
+
+    async def purge_dispatched(self, older_than_seconds: float) -> int:
+        async with self._connection("purge") as conn:
+            status = await conn.execute(PURGE_DISPATCHED, older_than_seconds)
+        return affected(status)

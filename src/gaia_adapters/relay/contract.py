@@ -187,3 +187,18 @@ class OutboxRelayStoreContract:
         )
         claimed = [c.event_id for batch in batches for c in batch.claimed]
         assert len(claimed) == len(set(claimed)) == 40
+
+    async def test_purge_deletes_only_dispatched_rows_older_than_asked(
+        self, relay_store: OutboxRelayStore, write: Write
+    ) -> None:
+        events = sample_events(3)
+        await write(events)
+        claims = (await relay_store.claim_due(10, lease_seconds=LONG, max_attempts=1)).claimed
+        await relay_store.mark_done([claims[0].event_id])
+        await relay_store.record_failure(claims[1], "fatal", retry_in=None)  # dead: kept for a person
+        assert await relay_store.purge_dispatched(LONG) == 0  # finished just now
+        await asyncio.sleep(SHORT * 2)
+        assert await relay_store.purge_dispatched(SHORT) == 1
+        assert await relay_store.purge_dispatched(SHORT) == 0
+        backlog = await relay_store.backlog()
+        assert (backlog.pending, backlog.dead) == (1, 1)

@@ -93,6 +93,10 @@ class OutboxRelayStore(Protocol):
 
     async def backlog(self) -> Backlog: ...
 
+    async def purge_dispatched(self, older_than_seconds: float) -> int:
+        """Delete dispatched rows finished more than ``older_than_seconds`` ago; returns how many."""
+        ...
+
 
 def clip_error(text: str) -> str:
     return text if len(text) <= MAX_ERROR_LENGTH else text[: MAX_ERROR_LENGTH - 1] + "…"

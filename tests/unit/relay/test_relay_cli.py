@@ -44,7 +44,7 @@ def _memory_backend(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_help_names_the_options() -> None:
     result = runner.invoke(app, ["relay", "--help"])
     assert result.exit_code == 0
-    for option in ("--follow", "--retry-dead", "--handlers", "--wait"):
+    for option in ("--follow", "--retry-dead", "--handlers", "--wait", "--purge-dispatched"):
         assert option in result.output
 
 
@@ -110,3 +110,20 @@ async def test_follow_stops_when_asked() -> None:
         code = await asyncio.wait_for(run_relay(settings, follow=True, stop=stop), 5)
     assert code == 0
     assert "following the outbox" in captured.get()
+
+
+async def test_purge_dispatched_deletes_the_history_it_is_asked_to() -> None:
+    settings = GaiaSettings()
+    container = build_container(settings)
+    database: MemoryDatabase = await resolve(container.memory_database)
+    await _pending(database)
+    with console.capture() as captured:
+        assert await run_relay(settings, container=container, purge_dispatched_days=1) == 0
+    assert "purged 0 dispatched events older than 1 days" in captured.get()
+    await asyncio.sleep(0.005)  # the rows finished a few milliseconds ago
+    container = build_container(settings)
+    container.memory_database.override(providers.Object(database))
+    with console.capture() as captured:
+        assert await run_relay(settings, container=container, purge_dispatched_days=0) == 0
+    assert "purged 3 dispatched events older than 0 days" in captured.get()
+    assert database.outbox == []
