@@ -40,7 +40,7 @@ class Sizes:
     b7_bytes: int = 50_000_000
     b7_limit_bytes: int = 200_000_000
     repetitions: int = 5
-    b5_repetitions: int = 3
+    b5_repetitions: int = 5
 
 
 FULL = Sizes()
