@@ -20,7 +20,7 @@ from gaia_adapters.settings import GaiaSettings
 class Sizes:
     b1_large: int = 10_000
     b1_small: int = 10
-    b1_appends: int = 5
+    b1_appends: int = 3
     b2_large: int = 10_000
     b2_small: int = 100
     b2_last: int = 50
@@ -31,7 +31,7 @@ class Sizes:
     b3_other_conversations: int = 200  # of each other user
     b3_page: int = 20
     b3_deep_page: int = 200
-    b3_lists: int = 5
+    b3_lists: int = 3
     b4_round_trips: int = 200
     b5_messages: int = 100_000
     b5_messages_per_conversation: int = 20
