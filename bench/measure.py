@@ -13,6 +13,7 @@ hits both sides alike; the figures are medians over the repetitions of per-opera
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import cProfile
 import gc
 import io
@@ -20,7 +21,7 @@ import pstats
 import resource
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -92,18 +93,39 @@ class Sample:
     received: float
 
 
+@dataclass
+class _Excluded:
+    cpu: float = 0.0
+    wall: float = 0.0
+
+
+_EXCLUDED = _Excluded()
+
+
+@contextlib.contextmanager
+def untimed() -> Iterator[None]:
+    """Work inside a batch that is not the operation being measured (preparing its input just in time)."""
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    try:
+        yield
+    finally:
+        _EXCLUDED.cpu += cpu_seconds() - cpu
+        _EXCLUDED.wall += time.perf_counter() - wall
+
+
 async def measure(batch: Callable[[], Awaitable[None]], ops: int) -> Sample:
     # Garbage left by setup or by the other side is not this batch's cost (young generations: a full
     # collection of the whole process would take longer than many batches), and the collector should not
     # walk the benchmark's prepared data (in a real import it streams by): it only tracks what the batch makes.
     gc.collect(1)
     gc.freeze()
+    _EXCLUDED.cpu = _EXCLUDED.wall = 0.0
     BYTES.start()
     cpu, wall = cpu_seconds(), time.perf_counter()
     try:
         await batch()
     finally:
-        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+        wall, cpu = time.perf_counter() - wall - _EXCLUDED.wall, cpu_seconds() - cpu - _EXCLUDED.cpu
         sent, received = BYTES.stop()
         gc.unfreeze()
     return Sample(cpu / ops, wall / ops, sent / ops, received / ops)
