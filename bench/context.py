@@ -32,11 +32,11 @@ class Sizes:
     b3_page: int = 20
     b3_deep_page: int = 200
     b3_lists: int = 3
-    b4_round_trips: int = 200
+    b4_round_trips: int = 500
     b5_messages: int = 100_000
     b5_messages_per_conversation: int = 20
     b5_batch: int = 200  # conversations per bulk insert, as `gaia-db import` writes them
-    b6_rounds: int = 10
+    b6_rounds: int = 30
     b7_bytes: int = 50_000_000
     b7_limit_bytes: int = 200_000_000
     repetitions: int = 5
