@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import platform
 import signal
 import sys
@@ -52,13 +53,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness, not the goals")
     parser.add_argument("--only", default="", help="comma-separated pairs to run, e.g. B1,B4 (default: all)")
-    parser.add_argument("--repetitions", type=int, default=None, help="measured repetitions per side")
+    parser.add_argument("--repetitions", type=int, default=None, help="measured repetitions per side (default 5)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="server to create the database on")
     parser.add_argument(
         "--profile",
         type=Path,
         metavar="FOLDER",
-        help="after measuring, profile one more batch of each side with pyinstrument; reports go to FOLDER",
+        help="after measuring, profile one more batch of each side (pyinstrument, cProfile on CPU time) into FOLDER",
     )
     return parser.parse_args(argv)
 
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sizes = QUICK if args.quick else FULL
     if args.repetitions is not None:
-        sizes = type(sizes)(**{**sizes.__dict__, "repetitions": args.repetitions})
+        sizes = dataclasses.replace(sizes, repetitions=args.repetitions, b5_repetitions=args.repetitions)
     PROFILING.folder = args.profile
     _interrupt_on_sigterm()
     monitoring.register(BYTES)  # before any client exists: every client of the run reports its commands
