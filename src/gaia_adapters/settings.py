@@ -13,12 +13,28 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:@/\s]*):(?P<password>[^@/\s]*)@", re.IGNORECASE)
+# The password runs to the *last* '@' of the word: drivers accept a raw '/' in it (SQLAlchemy) and split
+# user info from host at the last '@' (PyMongo), so stopping at the first '/' or '@' would show part of it.
+_SCHEME = r"[a-z][a-z0-9+.\-]*://"
+_PASSWORD = re.compile(rf"(?P<scheme>{_SCHEME})(?P<user>[^:@/\s]*):(?P<password>\S*)@", re.IGNORECASE)
+# libpq also takes a password (and a TLS key's password) as a query parameter.
+_QUERY_PASSWORD = re.compile(r"(?P<key>[?&](?:ssl)?password=)[^&#\s]*", re.IGNORECASE)
 
 
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``***`` (also inside error text that quotes it)."""
-    return _PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", url)
+    masked = _PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", url)
+    return _QUERY_PASSWORD.sub(lambda m: f"{m.group('key')}***", masked)
+
+
+def display_url(url: str) -> str:
+    """A configured URL for display: masked, or not shown at all when it is no ``scheme://`` URL.
+
+    A string that does not parse may hold a password where :func:`mask_url` cannot find it.
+    """
+    if not re.match(_SCHEME, url.strip(), re.IGNORECASE):
+        return "(not a URL: not shown, it may hold a password)"
+    return mask_url(url)
 
 
 class GaiaSettings(BaseSettings):

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from gaia_adapters.container import BackendUnavailable
-from gaia_adapters.settings import GaiaSettings, mask_url
+from gaia_adapters.settings import GaiaSettings, display_url, mask_url
 from gaia_domain.errors import DomainError, InvalidInput, NotFound, StoreUnavailable
 
 EXIT_OK = 0
@@ -84,8 +84,8 @@ def settings_for(ctx: typer.Context, postgres_url: str | None, mongo_url: str | 
 def describe_backends(settings: GaiaSettings) -> str:
     """One line naming where each kind of data lives; passwords masked."""
     pg, mongo = settings.postgres_url_value(), settings.mongo_url_value()
-    relational = f"PostgreSQL {mask_url(pg)}" if pg else "memory"
-    documents = f"MongoDB {mask_url(mongo)} (database {settings.mongo_database})" if mongo else "memory"
+    relational = f"PostgreSQL {display_url(pg)}" if pg else "memory"
+    documents = f"MongoDB {display_url(mongo)} (database {settings.mongo_database})" if mongo else "memory"
     return f"users & goals: {relational}; conversations: {documents}"
 
 

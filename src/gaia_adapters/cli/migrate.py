@@ -24,7 +24,7 @@ from gaia_adapters.cli.common import (
     settings_for,
 )
 from gaia_adapters.container import build_container, resolve, shutdown
-from gaia_adapters.settings import GaiaSettings, mask_url
+from gaia_adapters.settings import GaiaSettings, display_url
 
 
 def migrate(ctx: typer.Context, postgres_url: PostgresUrl = None, mongo_url: MongoUrl = None) -> None:
@@ -60,7 +60,7 @@ async def _migrate(settings: GaiaSettings) -> int:
     postgres_url = settings.postgres_url_value()
     if postgres_url:
         upgrade_to_head = require_feature("gaia_adapters.postgres.migrate", "upgrade_to_head", "PostgreSQL migrations")
-        console.print(f"PostgreSQL {mask_url(postgres_url)}: upgrading the schema to head")
+        console.print(f"PostgreSQL {display_url(postgres_url)}: upgrading the schema to head")
         revisions = await upgrade_to_head(postgres_url)  # runs Alembic on one async connection
         console.print(f"PostgreSQL: schema at head ({_applied(revisions)})")
     if settings.mongo_url_value():

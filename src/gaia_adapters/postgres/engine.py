@@ -50,6 +50,10 @@ def asyncpg_url(url: str) -> tuple[URL, dict[str, Any]]:
     except exc.ArgumentError:
         # Not echoed: a string that does not parse may hold a password where mask_url cannot find it.
         raise PostgresUrlError("not a database URL (expected postgresql://user:password@host:port/database)") from None
+    except ValueError:  # SQLAlchemy's int() of a port that is not a number
+        raise PostgresUrlError(
+            "not a database URL: the port is not a number (expected postgresql://user:password@host:port/database)"
+        ) from None
     if parsed.drivername not in _SCHEMES:
         raise PostgresUrlError(
             f"expected a postgresql://, postgres:// or {DRIVER}:// URL, got {parsed.drivername}:// "

@@ -42,6 +42,13 @@ def test_other_schemes_are_refused_with_the_password_masked() -> None:
     assert SECRET not in str(raised.value)
 
 
+def test_a_port_that_is_not_a_number_is_a_url_error_without_the_password() -> None:
+    # SQLAlchemy raises a bare ValueError (int() of the port): it must be a PostgresUrlError like the others.
+    with pytest.raises(PostgresUrlError, match="port is not a number") as raised:
+        asyncpg_url(f"postgresql+asyncpg://gaia:{SECRET}@db.example:notaport/gaia")
+    assert SECRET not in str(raised.value)
+
+
 @pytest.mark.parametrize("mode", ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
 def test_sslmode_becomes_asyncpgs_ssl_argument(mode: str) -> None:
     sa_url, connect_args = asyncpg_url(f"postgresql://gaia@db.example/gaia?sslmode={mode}&application_name=gaia")
