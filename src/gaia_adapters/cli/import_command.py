@@ -8,6 +8,7 @@ summary. Exit codes: 0 all imported or unchanged, 1 some conversations skipped, 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Annotated
@@ -37,7 +38,14 @@ from gaia_adapters.cli.common import (
     settings_for,
 )
 from gaia_adapters.container import Services, build_container, running
-from gaia_adapters.importers import ExportFormat, ImportOptions, ImportReport, ensure_user, import_export
+from gaia_adapters.importers import (
+    ExportFormat,
+    ImportOptions,
+    ImportReport,
+    check_export,
+    ensure_user,
+    import_export,
+)
 from gaia_adapters.settings import GaiaSettings, mask_url
 from gaia_domain.clock import Clock
 from gaia_domain.errors import StoreUnavailable
@@ -126,6 +134,12 @@ async def run_import(
     show_progress: bool = True,
 ) -> ImportReport:
     """The command's work on running services (tests call it twice on one backend to see idempotency)."""
+    # A file that cannot be imported at all must not leave a new user (and their welcome conversation) behind.
+    problem = await asyncio.to_thread(check_export, file, options)
+    if problem is not None:
+        report = ImportReport(path=file, error=problem)
+        print_report(report, out)
+        return report
     owner, created = await ensure_user(app.users, email)
     out.print(f"user {owner.email.value} ({'created' if created else 'existing'}, id {owner.id})")
     with RichImportProgress(err_console, enabled=show_progress and err_console.is_terminal) as progress:
@@ -188,15 +202,16 @@ class RichImportProgress:
 
 
 def print_report(report: ImportReport, out: Console) -> None:
-    out.print(summary_table(report))
+    if report.read or report.error is None:  # nothing was read from an unusable file: the error says it all
+        out.print(summary_table(report))
     if report.skipped:
         out.print(skipped_table(report))
     if report.error:
-        out.print(Text.assemble(("unusable file: ", "bold red"), report.error))
+        out.print(Text.assemble(("unusable file: ", "bold red"), report.error), soft_wrap=True)  # one line
         if report.imported:
             out.print("the conversations read completely before that point were imported (re-running is safe)")
     if report.store_error:
-        out.print(Text.assemble(("database failed: ", "bold red"), report.store_error))
+        out.print(Text.assemble(("database failed: ", "bold red"), report.store_error), soft_wrap=True)
         out.print("the import stopped there; run the same command again to finish (nothing is imported twice)")
 
 

@@ -10,6 +10,7 @@ from gaia_adapters.importers.pipeline import (
     ImportProgress,
     ImportReport,
     SkippedConversation,
+    check_export,
     ensure_user,
     import_export,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "ImportReport",
     "SkippedConversation",
     "UnusableFile",
+    "check_export",
     "ensure_user",
     "import_export",
 ]

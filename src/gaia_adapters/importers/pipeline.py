@@ -121,6 +121,18 @@ async def ensure_user(users: UserService, email: str) -> tuple[User, bool]:
         return await users.get_by_email(email), False
 
 
+def check_export(path: Path, options: ImportOptions = ImportOptions()) -> str | None:
+    """Why the file cannot be imported at all (missing, not JSON, cut inside its first conversation, unknown
+    format), or None. Reads only as far as detection does: run it before anything is stored (the owner)."""
+    try:
+        with ExportFile(path) as export:
+            if options.format is None:
+                export.detect_format()
+    except UnusableFile as exc:
+        return str(exc)
+    return None
+
+
 async def import_export(
     path: Path,
     *,

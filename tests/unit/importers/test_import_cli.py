@@ -19,6 +19,7 @@ from gaia_adapters.container import build_container, running
 from gaia_adapters.importers import ImportOptions, ensure_user, import_export
 from gaia_adapters.importers.synthetic import write_chatgpt_export
 from gaia_domain.clock import TickingClock
+from gaia_domain.errors import NotFound
 
 
 @pytest.fixture
@@ -149,3 +150,42 @@ async def test_progress_bar_shows_bytes_conversations_and_messages_per_second(tm
     kilobytes = f"{export.bytes / 1000:.1f}"
     assert f"{kilobytes}/{kilobytes} kB" in shown  # the whole file read
     assert re.search(rf"30 conv [\d,]+/s · {export.visible_messages:,} msg [\d,]+/s", shown), shown
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "cannot read"),
+        (b"", "is not a chat export"),
+        (b"not json at all", "is not a chat export"),
+        (b'[{"title": "cut', "truncated?"),
+        (b'[{"title": "no known keys", "messages": []}]', "unknown export format"),
+    ],
+    ids=["missing", "empty", "not-json", "truncated-first", "unknown-format"],
+)
+async def test_an_unusable_file_registers_no_user(tmp_path: Path, content: bytes | None, expected: str) -> None:
+    # Bad input must leave the stored data unchanged: no user (and so no welcome conversation) for a file
+    # that cannot be imported at all.
+    path = tmp_path / "export.json"
+    if content is not None:
+        path.write_bytes(content)
+    container = build_container(clock=TickingClock())
+    buffer = io.StringIO()
+    async with running(container) as services:
+        report = await run_import(
+            services,
+            container.clock(),
+            path,
+            "newcomer@example.org",
+            ImportOptions(),
+            out=Console(file=buffer, width=80),
+        )
+        assert report.exit_code == 2
+        assert expected in (report.error or "")
+        with pytest.raises(NotFound):
+            await services.users.get_by_email("newcomer@example.org")
+    output = buffer.getvalue()
+    assert "created" not in output
+    error_lines = [line for line in output.splitlines() if line.startswith("unusable file:")]
+    assert len(error_lines) == 1, output  # one line, even at 80 columns
+    assert expected in error_lines[0]
