@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,9 +31,25 @@ EXIT_BAD_INPUT = 2
 
 # Tables are wide: when the output is not a terminal (CI logs, pipes) and COLUMNS is unset, use 120 columns.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+# C0/C1 control characters but tab and newline: from user data they could drive the terminal (ESC sequences).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters shown escaped (``\\x1b``), so data cannot retitle or clear a terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class _DataConsole(Console):
+    """A console whose plain strings (every table cell, every printed ``str``) go through :func:`printable`."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(printable(text), **kwargs)
+
+
 # markup=False: user data (a message saying "[bold]") is printed as it is, never interpreted.
-console = Console(highlight=False, markup=False, width=_WIDTH)
-err_console = Console(stderr=True, highlight=False, markup=False, width=_WIDTH)
+console = _DataConsole(highlight=False, markup=False, width=_WIDTH)
+err_console = _DataConsole(stderr=True, highlight=False, markup=False, width=_WIDTH)
 
 
 def headline(label: str, text: str, style: str = "bold") -> None:
@@ -90,7 +107,7 @@ def describe_backends(settings: GaiaSettings) -> str:
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    err_console.print(Text.assemble(("error:", "bold red"), " ", mask_url(message)), soft_wrap=True)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", printable(mask_url(message))), soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -34,6 +34,7 @@ from gaia_adapters.cli.common import (
     console,
     describe_backends,
     err_console,
+    printable,
     run,
     settings_for,
 )
@@ -207,11 +208,11 @@ def print_report(report: ImportReport, out: Console) -> None:
     if report.skipped:
         out.print(skipped_table(report))
     if report.error:
-        out.print(Text.assemble(("unusable file: ", "bold red"), report.error), soft_wrap=True)  # one line
+        out.print(Text.assemble(("unusable file: ", "bold red"), printable(report.error)), soft_wrap=True)  # one line
         if report.imported:
             out.print("the conversations read completely before that point were imported (re-running is safe)")
     if report.store_error:
-        out.print(Text.assemble(("database failed: ", "bold red"), report.store_error), soft_wrap=True)
+        out.print(Text.assemble(("database failed: ", "bold red"), printable(report.store_error)), soft_wrap=True)
         out.print("the import stopped there; run the same command again to finish (nothing is imported twice)")
 
 

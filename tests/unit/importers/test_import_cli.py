@@ -189,3 +189,14 @@ async def test_an_unusable_file_registers_no_user(tmp_path: Path, content: bytes
     error_lines = [line for line in output.splitlines() if line.startswith("unusable file:")]
     assert len(error_lines) == 1, output  # one line, even at 80 columns
     assert expected in error_lines[0]
+
+
+def test_control_characters_from_the_export_never_reach_the_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    # A hostile title with escape sequences (retitle the terminal, clear the screen) is shown escaped.
+    broken = {"title": "evil \x1b]0;pwned\x07 \x1b[2J title", "conversation_id": "x", "mapping": {}}
+    path = write_json(tmp_path, [broken])
+    result = runner.invoke(app, ["import", str(path), "--user", EMAIL], env={"COLUMNS": "300"})
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "evil \\x1b]0;pwned\\x07 \\x1b[2J title" in result.output
