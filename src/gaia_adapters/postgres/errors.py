@@ -51,6 +51,8 @@ def unavailable(error: BaseException) -> StoreUnavailable:
         reason = "the statement timed out (pg_command_timeout)"
     elif isinstance(error, sa_exc.TimeoutError):
         reason = "no pooled connection became free in time (pg_pool_timeout)"
+    elif isinstance(error, asyncpg.UndefinedTableError):
+        reason = f"{error.sqlstate}: {error} (is the schema migrated? run gaia-db migrate)"
     elif isinstance(error, asyncpg.PostgresError):
         reason = f"{error.sqlstate}: {error}"
     else:
