@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 20
+MAX_CURSOR_INDEX = 2**31 - 1  # a position in a list (messages): MongoDB's $slice takes 32-bit integers
 _KEY = b"gaia-domain keyset cursor v1"
 _DIGEST_SIZE = 10
 
@@ -65,7 +66,12 @@ def decode_cursor(kind: str, token: object) -> dict[str, str | int]:
     body, digest = raw[:-_DIGEST_SIZE], raw[-_DIGEST_SIZE:]
     if len(raw) <= _DIGEST_SIZE or not hmac.compare_digest(digest, _sign(body)):
         raise InvalidInput("cursor", "was tampered with or is malformed")
-    data = json.loads(body)
+    try:  # the key is public: a signed body is not proof that this code wrote it
+        data = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise InvalidInput("cursor", "is malformed") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput("cursor", "is malformed")
     if data.get("k") != kind:
         raise InvalidInput("cursor", f"belongs to another list ({data.get('k')!r}, expected {kind!r})")
     value = data.get("v")

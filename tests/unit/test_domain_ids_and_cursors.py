@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -135,3 +136,21 @@ def test_page_size_accepts_exactly_1_to_200(size: int) -> None:
 def test_page_size_must_be_an_int(size: object) -> None:
     with pytest.raises(InvalidInput):
         page_size(size)
+
+
+def _signed(body: bytes) -> str:
+    """A token whose digest is right: the key is in the source, so anyone can make one."""
+    from gaia_domain.pagination import _sign
+
+    return base64.urlsafe_b64encode(body + _sign(body)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"null", b"[1, 2]", b'"users"', b"42", b"\xff\xfe", b"{", b'{"k": "users", "v": {"id": NaN}'],
+    ids=["null", "list", "string", "number", "not-utf8", "not-json", "truncated"],
+)
+def test_a_signed_body_that_is_not_a_json_object_is_invalid_cursor(body: bytes) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decode_cursor("users", _signed(body))
+    assert caught.value.field == "cursor"

@@ -33,7 +33,7 @@ from gaia_domain.conversations import (
 )
 from gaia_domain.errors import AlreadyExists, InvalidInput, NotFound
 from gaia_domain.ids import ConversationId, MessageId, UserId
-from gaia_domain.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor, page_size
+from gaia_domain.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_INDEX, Page, decode_cursor, encode_cursor, page_size
 
 MAX_LAST_MESSAGES = 10_000
 
@@ -227,7 +227,7 @@ class MemoryConversationStore:
             index = key.get("i")
             if key.get("c") != conversation_id.value:
                 raise InvalidInput("cursor", "belongs to another conversation")
-            if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= MAX_CURSOR_INDEX:
                 raise InvalidInput("cursor", "is malformed")
             before = index
         await asyncio.sleep(0)

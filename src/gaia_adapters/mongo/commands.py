@@ -55,7 +55,7 @@ from gaia_domain.conversations import (
 )
 from gaia_domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound, StoreUnavailable
 from gaia_domain.ids import ConversationId, MessageId, UserId
-from gaia_domain.pagination import Page, decode_cursor, encode_cursor, page_size
+from gaia_domain.pagination import MAX_CURSOR_INDEX, Page, decode_cursor, encode_cursor, page_size
 
 MAX_LAST_MESSAGES = 10_000
 TOP_TOOLS = 10
@@ -393,7 +393,7 @@ def messages_page(
         index = token.get("i")
         if token.get("c") != this:
             raise InvalidInput("cursor", "belongs to another conversation")
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= MAX_CURSOR_INDEX:
             raise InvalidInput("cursor", "is malformed")
         before = index
     if before is None:

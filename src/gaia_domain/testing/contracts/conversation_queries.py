@@ -153,6 +153,19 @@ class ConversationQueriesContract(ContractBase):
                 await conversation_store.messages_page(owner, two.id, cursor=cursor)
             assert caught.value.field == "cursor"
 
+    @pytest.mark.parametrize("index", [-1, 2**31, 2**63, 10**30])
+    async def test_messages_page_rejects_a_cursor_with_an_index_out_of_range(
+        self, conversation_store: ConversationStore, clock: Clock, index: int
+    ) -> None:
+        # The cursor key is public, so such a cursor can be made; it must be refused, never reach the driver.
+        owner = UserId.new()
+        conversation = builders.conversation(clock, owner, contents=["a", "b", "c"])
+        await conversation_store.add(conversation)
+        cursor = encode_cursor("messages", {"c": conversation.id.value, "i": index})
+        with pytest.raises(InvalidInput) as caught:
+            await conversation_store.messages_page(owner, conversation.id, cursor=cursor)
+        assert caught.value.field == "cursor"
+
     async def test_pinned_messages_newest_first_across_own_conversations(
         self, conversation_store: ConversationStore
     ) -> None:
