@@ -111,6 +111,20 @@ async def test_a_stale_goal_edit_is_refused_and_the_fresh_one_wins(world: World)
     assert (await world.goals.get(owner.id, goal.id)).title == "Fresh"
 
 
+@pytest.mark.parametrize("expected_version", ["1", 1.0, True, -1, 2**31, 10**20])
+async def test_a_goal_edit_with_a_malformed_expected_version_is_invalid_input_and_changes_nothing(
+    world: World, expected_version: object
+) -> None:
+    # PostgreSQL's version column is a 32-bit integer: such a value used to reach asyncpg (StoreUnavailable, a 503).
+    owner = await world.users.register(email="version@example.com", name="Version")
+    goal = await world.goals.create(owner.id, title="Draft")
+    with pytest.raises(InvalidInput) as caught:
+        await world.goals.edit(owner.id, goal.id, title="Changed", expected_version=expected_version)  # type: ignore[arg-type]
+    assert caught.value.field == "expected_version"
+    stored = await world.goals.get(owner.id, goal.id)
+    assert (stored.title, stored.version) == ("Draft", 1)
+
+
 async def test_goals_list_newest_first_and_delete(world: World) -> None:
     owner = await world.users.register(email="list@example.com", name="List")
     created = [await world.goals.create(owner.id, title=f"goal {i}") for i in range(5)]

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from gaia_domain.clock import Clock
+from gaia_domain.errors import InvalidInput
 from gaia_domain.events import Event
 from gaia_domain.goals import Goal, Roadmap
 from gaia_domain.ids import ConversationId, GoalId, UserId
 from gaia_domain.pagination import DEFAULT_PAGE_SIZE, Page, page_size
 from gaia_domain.services._uow import UnitOfWorkFactory, retry_on_conflict
 from gaia_domain.services.bus import EventDispatcher
+
+MAX_VERSION = 2**31 - 1  # versions are 32-bit integers in PostgreSQL
+
+
+def _check_version(value: object) -> None:
+    """An integer that could be a version; 0 is one no writer ever read (a stale edit), not a malformed one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("expected_version", f"must be an integer, got {type(value).__name__}")
+    if not 0 <= value <= MAX_VERSION:
+        raise InvalidInput("expected_version", f"must be between 0 and {MAX_VERSION}, got {value}")
 
 
 class GoalService:
@@ -61,6 +72,8 @@ class GoalService:
         expected_version: int | None = None,
     ) -> Goal:
         """Edit the goal; with ``expected_version`` a stale editor gets ``ConcurrencyConflict``."""
+        if expected_version is not None:
+            _check_version(expected_version)
         async with self._uow() as uow:
             goal = await uow.goals.get(user_id, goal_id)
             if expected_version is not None:
