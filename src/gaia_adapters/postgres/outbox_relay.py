@@ -23,6 +23,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from gaia_adapters.postgres import errors
 from gaia_adapters.postgres.driver import DriverConnection, affected
+from gaia_adapters.postgres.lifecycle import ensure_open
 from gaia_adapters.postgres.rows import plain_uuid
 from gaia_adapters.relay.store import (
     ABANDONED,
@@ -130,6 +131,7 @@ class PostgresOutboxRelayStore:
 
     @asynccontextmanager
     async def _connection(self, what: str) -> AsyncIterator[DriverConnection]:
+        ensure_open(self._engine)
         try:
             pooled = await self._engine.raw_connection()
         except Exception as exc:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gaia_adapters.postgres.engine import create_engine
+from gaia_adapters.postgres.lifecycle import close
 from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
 from gaia_adapters.postgres.unit_of_work import PostgresUnitOfWork
 from gaia_adapters.settings import GaiaSettings
@@ -24,7 +25,7 @@ async def engine(settings: GaiaSettings) -> AsyncIterator[AsyncEngine]:
     try:
         yield created
     finally:
-        await created.dispose()
+        await close(created)  # services kept past shutdown get StoreUnavailable, not a new pool
 
 
 def unit_of_work_factory(created: AsyncEngine) -> Callable[[], UnitOfWork]:

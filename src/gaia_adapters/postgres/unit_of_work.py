@@ -24,6 +24,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from gaia_adapters.postgres import errors, sql
 from gaia_adapters.postgres.driver import DriverConnection
+from gaia_adapters.postgres.lifecycle import ensure_open
 from gaia_adapters.postgres.outbox import PostgresOutbox
 from gaia_adapters.postgres.repositories import PostgresGoalRepository, PostgresUserRepository
 from gaia_domain.errors import DomainError, UnitOfWorkError
@@ -244,6 +245,7 @@ class PostgresUnitOfWork:
     # -- connection lifecycle ---------------------------------------------------------------------------------
 
     async def _begin(self) -> None:
+        ensure_open(self._engine)
         attempt, limit = 0, _BEGIN_ATTEMPTS
         while True:
             attempt += 1

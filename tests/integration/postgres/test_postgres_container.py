@@ -14,6 +14,7 @@ from gaia_adapters.container import build_container, resolve, running, shutdown
 from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
 from gaia_adapters.postgres.unit_of_work import PostgresUnitOfWork
 from gaia_adapters.settings import GaiaSettings
+from gaia_domain.errors import StoreUnavailable
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +49,20 @@ async def test_k11_postgres_backend_runs_the_services_and_disposes_the_engine_on
     assert [r[0] for r in stored] == ["Grace@Example.org"]
     events = await pg_fetch("SELECT event_type FROM outbox ORDER BY seq")
     assert "UserRegistered" in [r[0] for r in events]
+
+
+async def test_k11_services_used_after_shutdown_fail_instead_of_opening_a_new_pool(pg_url: str, pg_clean: None) -> None:
+    # A disposed SQLAlchemy engine opens a fresh pool on its next checkout, and nothing would ever close that
+    # one (ResourceWarning: unclosed connection). After shutdown the container's engine refuses instead.
+    container = build_container(GaiaSettings(postgres_url=pg_url))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with running(container) as app:
+            user = await app.users.register(email="late@example.org", name="Late")
+            relay_store = await resolve(container.outbox_relay_store)
+        with pytest.raises(StoreUnavailable, match="shut down"):
+            await app.users.get(user.id)
+        with pytest.raises(StoreUnavailable, match="shut down"):
+            await relay_store.backlog()
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
