@@ -13,7 +13,7 @@ from typer.core import TyperCommand
 from typer.testing import CliRunner
 
 from gaia_adapters.cli import app
-from gaia_adapters.cli.common import GlobalOptions, console, require_feature, settings_for
+from gaia_adapters.cli.common import GlobalOptions, console, require_feature, run, settings_for
 from gaia_adapters.cli.stats import show_stats
 from gaia_adapters.container import build_container, running
 from gaia_domain.conversations import ToolData
@@ -171,3 +171,16 @@ async def test_stats_prints_every_aggregation() -> None:
     assert data["messages_by_role"] == {"assistant": 2, "user": 1}
     assert data["top_tools"] == [{"tool_name": "calculator", "uses": 1}]
     assert sum(data["messages_per_day"].values()) == 3
+
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys: pytest.CaptureFixture[str]) -> None:
+    # SIGINT in the middle of a command: asyncio.run re-raises KeyboardInterrupt once the task is cancelled.
+    async def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(typer.Exit) as raised:
+        run(interrupted)
+    assert raised.value.exit_code == 130
+    err = capsys.readouterr().err
+    assert err.startswith("error: interrupted")
+    assert len(err.strip().splitlines()) == 1

@@ -28,6 +28,7 @@ from gaia_domain.errors import DomainError, InvalidInput, NotFound, StoreUnavail
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 
 # Tables are wide: when the output is not a terminal (CI logs, pipes) and COLUMNS is unset, use 120 columns.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
@@ -128,6 +129,11 @@ def run(work: Callable[[], Awaitable[int | None]]) -> None:
             code = asyncio.run(_call(work))
         except typer.Exit:
             raise
+        except KeyboardInterrupt:  # Ctrl-C: what was committed stays; every command is safe to run again
+            fail(
+                "interrupted (Ctrl-C); what was written so far is kept, running the command again is safe",
+                EXIT_INTERRUPTED,
+            )
         except StoreUnavailable as exc:  # a database down or unreachable: not the caller's input
             fail(_one_line(str(exc)), EXIT_FAILURE)
         except DomainError as exc:
