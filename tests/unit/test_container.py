@@ -6,6 +6,7 @@ import gc
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dependency_injector import providers
@@ -183,3 +184,16 @@ def test_domain_has_no_injection() -> None:
         if "dependency_injector" in path.read_text(encoding="utf-8") or "@inject" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+async def test_the_readme_example_of_swapping_an_adapter_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GAIA_POSTGRES_URL", "GAIA_MONGO_URL"):
+        monkeypatch.delenv(name, raising=False)  # the example runs on the memory backend
+    section = README.read_text(encoding="utf-8").split("## Swapping adapters in tests", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    await namespace["test_with_my_store"]()
