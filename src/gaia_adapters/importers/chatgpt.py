@@ -41,6 +41,8 @@ def title_of(raw: Mapping[str, Any]) -> str:
 def parse(raw: object, ctx: BuildContext) -> ParsedConversation:
     if not isinstance(raw, dict):
         raise BrokenConversation(f"a conversation must be a JSON object, got {type(raw).__name__}")
+    if "mapping" not in raw and "chat_messages" in raw:  # --format chatgpt on a Claude export
+        raise BrokenConversation("a Claude conversation (it has 'chat_messages'), not a ChatGPT one: drop --format")
     export_id = raw.get("conversation_id") or raw.get("id")
     if not isinstance(export_id, str) or not export_id.strip():
         raise BrokenConversation("no conversation id (conversation_id or id)")

@@ -35,6 +35,8 @@ def title_of(raw: Mapping[str, Any]) -> str:
 def parse(raw: object, ctx: BuildContext) -> ParsedConversation:
     if not isinstance(raw, dict):
         raise BrokenConversation(f"a conversation must be a JSON object, got {type(raw).__name__}")
+    if "chat_messages" not in raw and "mapping" in raw:  # --format claude on a ChatGPT export
+        raise BrokenConversation("a ChatGPT conversation (it has 'mapping'), not a Claude one: drop --format")
     export_id = raw.get("uuid")
     if not isinstance(export_id, str) or not export_id.strip():
         raise BrokenConversation("no conversation id (uuid)")

@@ -163,9 +163,18 @@ async def test_forced_format_reads_the_file_as_that_format(tmp_path: Path) -> No
     async with memory_app() as app:
         forced = await app.run(path, format=ExportFormat.CLAUDE)
         assert (forced.format, forced.imported, forced.exit_code) == (ExportFormat.CLAUDE, 0, 1)
-        assert "no conversation id (uuid)" in forced.skipped[0].reason
+        # The reason names the real problem (the other format), not a symptom of it (no uuid).
+        assert forced.skipped[0].reason == "a ChatGPT conversation (it has 'mapping'), not a Claude one: drop --format"
         right = await app.run(path, format=ExportFormat.CHATGPT)
     assert (right.imported, right.exit_code) == (1, 0)
+
+
+async def test_a_claude_conversation_forced_as_chatgpt_says_so(tmp_path: Path) -> None:
+    path = write_json(tmp_path, [{"uuid": "c1", "name": "Bakery", "chat_messages": [{"uuid": "m1", "text": "hi"}]}])
+    async with memory_app() as app:
+        forced = await app.run(path, format=ExportFormat.CHATGPT)
+    assert forced.exit_code == 1
+    assert forced.skipped[0].reason == "a Claude conversation (it has 'chat_messages'), not a ChatGPT one: drop --format"
 
 
 async def test_store_failure_stops_the_import_with_exit_code_3(tmp_path: Path) -> None:
