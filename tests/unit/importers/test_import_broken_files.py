@@ -174,7 +174,8 @@ async def test_a_claude_conversation_forced_as_chatgpt_says_so(tmp_path: Path) -
     async with memory_app() as app:
         forced = await app.run(path, format=ExportFormat.CHATGPT)
     assert forced.exit_code == 1
-    assert forced.skipped[0].reason == "a Claude conversation (it has 'chat_messages'), not a ChatGPT one: drop --format"
+    reason = forced.skipped[0].reason
+    assert reason == "a Claude conversation (it has 'chat_messages'), not a ChatGPT one: drop --format"
 
 
 async def test_store_failure_stops_the_import_with_exit_code_3(tmp_path: Path) -> None:
