@@ -72,6 +72,16 @@ def test_error_text_is_one_masked_bounded_line() -> None:
     assert line.startswith("OSError: refused mongodb://u:***@host:1/")
 
 
+def test_a_server_error_document_is_left_out_of_the_line() -> None:
+    # PyMongo's OperationFailure appends the whole reply ($clusterTime, signature bytes): the reason is enough.
+    from pymongo.errors import OperationFailure
+
+    reply = {"ok": 0.0, "errmsg": "authentication failed", "code": 18, "codeName": "AuthenticationFailed"}
+    error = OperationFailure("authentication failed", 18, {**reply, "$clusterTime": {"signature": b"\x00" * 20}})
+    line = error_text(error)
+    assert line == "OperationFailure: authentication failed (AuthenticationFailed)"
+
+
 def test_expected_postgres_indexes_come_from_the_metadata() -> None:
     assert expected_indexes() == {
         "users": {"pk_users", "uq_users_email_normalized", "uq_users_legacy_id"},

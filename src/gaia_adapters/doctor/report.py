@@ -49,8 +49,14 @@ def fail(database: str, check: str, detail: str, *, unreachable: bool = False) -
 
 def error_text(error: BaseException, limit: int = 300) -> str:
     """A driver error as one short, masked line."""
+    details = getattr(error, "details", None)  # a server's reply (PyMongo's OperationFailure): its message only
+    if isinstance(details, dict) and isinstance(details.get("errmsg"), str):
+        name = details.get("codeName")
+        message = details["errmsg"] + (f" ({name})" if isinstance(name, str) and name else "")
+    else:
+        message = str(error)
     # Mask first: cutting first could split a URL before its "@" and leave half a password unmasked.
-    text = mask_url(" ".join(f"{type(error).__name__}: {error}".split()))
+    text = mask_url(" ".join(f"{type(error).__name__}: {message}".split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
