@@ -29,11 +29,13 @@ from rich.table import Table
 from rich.text import Text
 
 from gaia_adapters.cli.common import (
+    EXIT_BAD_INPUT,
     MongoUrl,
     PostgresUrl,
     console,
     describe_backends,
     err_console,
+    fail,
     printable,
     run,
     settings_for,
@@ -52,6 +54,11 @@ from gaia_domain.clock import Clock
 from gaia_domain.errors import StoreUnavailable
 
 EXIT_STORE_FAILED = 3  # as ImportReport.exit_code when the database fails during the import
+# One real store and one in memory: refused before anything is written.
+_HALF_REAL = {
+    "mongo": "with users in memory, every run would import the file again for a new owner that vanishes",
+    "postgres": "with conversations in memory, the user would be stored but none of the import",
+}
 
 ExportFile = Annotated[
     Path,
@@ -98,6 +105,12 @@ def import_(
     3 the database failed (run again to finish). Details: docs/import.md.
     """
     settings = settings_for(ctx, postgres_url, mongo_url)
+    if settings.backend in _HALF_REAL:
+        fail(
+            f"gaia-db import needs both --postgres-url and --mongo-url (or neither, to check a file in memory): "
+            f"{_HALF_REAL[settings.backend]}",
+            EXIT_BAD_INPUT,
+        )
     options = ImportOptions(format=export_format, all_branches=all_branches, batch_conversations=batch_size)
     run(lambda: _import(settings, file, user, options, show_progress=not no_progress))
 

@@ -106,7 +106,10 @@ async def test_text_and_times_round_trip_exactly_through_mongo(
     assert any("\u2060" in content for content, *_ in actual)
 
 
-def test_cli_import_into_mongo_exits_0_then_1_for_a_broken_file(mongo_settings: GaiaSettings, tmp_path: Path) -> None:
+def test_cli_import_into_mongo_exits_0_then_1_for_a_broken_file(
+    mongo_settings: GaiaSettings, pg_url: str, pg_clean: None, tmp_path: Path
+) -> None:
+    # The command takes both databases or neither (users in memory would make every run a new owner).
     url = mongo_settings.mongo_url_value()
     assert url is not None
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "160", "GAIA_MONGO_DATABASE": mongo_settings.mongo_database}
@@ -119,6 +122,8 @@ def test_cli_import_into_mongo_exits_0_then_1_for_a_broken_file(mongo_settings: 
         "cli-mongo@example.org",
         "--mongo-url",
         url,
+        "--postgres-url",
+        pg_url,
     ]
     done = subprocess.run(
         [*command, str(shared_file("chatgpt-LibreChat-export.json"))],

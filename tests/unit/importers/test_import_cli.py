@@ -116,9 +116,21 @@ def test_unreachable_database_exits_3_and_says_a_rerun_finishes(tmp_path: Path) 
         "GAIA_MONGO_SERVER_SELECTION_TIMEOUT_MS": "200",
         "GAIA_MONGO_CONNECT_TIMEOUT_MS": "200",
     }
-    command = [sys.executable, "-m", "gaia_adapters.cli", "import", str(path), "--user", EMAIL]
+    # The command refuses MongoDB without PostgreSQL (test_half_real_backends_...): its work is called directly,
+    # with the users in memory, so that MongoDB fails during the import as it would with both servers given.
+    script = (
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from pydantic import SecretStr\n"
+        "from gaia_adapters.cli.import_command import _import\n"
+        "from gaia_adapters.importers import ImportOptions\n"
+        "from gaia_adapters.settings import GaiaSettings\n"
+        "settings = GaiaSettings(mongo_url=SecretStr('mongodb://127.0.0.1:1/'))\n"
+        "work = _import(settings, Path(sys.argv[1]), sys.argv[2], ImportOptions(), show_progress=False)\n"
+        "sys.exit(asyncio.run(work))\n"
+    )
     done = subprocess.run(
-        [*command, "--mongo-url", "mongodb://127.0.0.1:1/"],
+        [sys.executable, "-c", script, str(path), EMAIL],
         capture_output=True,
         text=True,
         timeout=60,
@@ -200,3 +212,20 @@ def test_control_characters_from_the_export_never_reach_the_terminal(runner: Cli
     assert "\x1b" not in result.output
     assert "\x07" not in result.output
     assert "evil \\x1b]0;pwned\\x07 \\x1b[2J title" in result.output
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--mongo-url", "mongodb://127.0.0.1:1/"], ["--postgres-url", "postgresql://gaia@127.0.0.1:1/gaia"]],
+    ids=["mongo-only", "postgres-only"],
+)
+def test_half_real_backends_are_refused_before_anything_is_written(
+    runner: CliRunner, tmp_path: Path, option: list[str]
+) -> None:
+    # Users in memory + conversations in MongoDB: every run would import the file again under a new, vanishing
+    # owner id (duplicates). Users in PostgreSQL + conversations in memory: a user is kept, the import is not.
+    path = write_json(tmp_path, [gpt_chain("a", [("user", "hi")])])
+    result = runner.invoke(app, ["import", str(path), "--user", EMAIL, *option], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "needs both --postgres-url and --mongo-url" in result.output
+    assert "created" not in result.output
