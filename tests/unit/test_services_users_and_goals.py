@@ -143,3 +143,17 @@ async def test_a_duplicate_registration_announces_nothing_and_stores_nothing(wor
         await world.users.register(email="ONCE@example.com", name="Twice")
     assert world.snapshot() == before
     assert [type(e) for e in world.delivered] == [UserRegistered]
+
+
+async def test_eight_concurrent_completions_of_one_goal_all_succeed(world: World) -> None:
+    # Documented as retried on a concurrent save: with three immediate retries, writers in lockstep lost to each
+    # other and five of the eight callers got ConcurrencyConflict.
+    owner = await world.users.register(email="crowd@example.com", name="Crowd")
+    goal = await world.goals.create(owner.id, title="Eight at once", roadmap=builders.chain_roadmap(8))
+    results = await asyncio.gather(
+        *(world.goals.complete_node(owner.id, goal.id, f"n{i}") for i in range(1, 9)), return_exceptions=True
+    )
+    assert [type(r).__name__ for r in results if isinstance(r, BaseException)] == []
+    stored = await world.goals.get(owner.id, goal.id)
+    assert (stored.progress, stored.version) == (100, 9)
+    assert sum(isinstance(e, GoalCompleted) for e in world.delivered) == 1
