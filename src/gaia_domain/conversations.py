@@ -46,18 +46,27 @@ class Source(StrEnum):
     BACKGROUND = "background"
 
 
+# Lookups by exact type: an enum call (Role(x)) costs a Python-level __call__ on every message read.
+_ROLES = {role.value: role for role in Role}
+_SOURCES = {source.value: source for source in Source}
+
+
 def parse_role(value: object, field_name: str = "role") -> Role:
-    try:
-        return Role(str(value)) if isinstance(value, str) else Role(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise InvalidInput(field_name, f"must be one of {[r.value for r in Role]}, got {value!r:.40}") from None
+    if type(value) is Role:
+        return value
+    role = _ROLES.get(str(value)) if isinstance(value, str) else None
+    if role is None:
+        raise InvalidInput(field_name, f"must be one of {list(_ROLES)}, got {value!r:.40}")
+    return role
 
 
 def parse_source(value: object, field_name: str = "source") -> Source:
-    try:
-        return Source(str(value)) if isinstance(value, str) else Source(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise InvalidInput(field_name, f"must be one of {[s.value for s in Source]}, got {value!r:.40}") from None
+    if type(value) is Source:
+        return value
+    source = _SOURCES.get(str(value)) if isinstance(value, str) else None
+    if source is None:
+        raise InvalidInput(field_name, f"must be one of {list(_SOURCES)}, got {value!r:.40}")
+    return source
 
 
 def _check_json(field_name: str, value: Any, depth: int = 0) -> None:
@@ -128,11 +137,8 @@ class Message:
         if not isinstance(self.id, MessageId):
             raise InvalidInput("message.id", "must be a MessageId")
         object.__setattr__(self, "role", parse_role(self.role, "message.role"))
-        object.__setattr__(
-            self,
-            "content",
-            v.text("message.content", self.content, max_length=MAX_CONTENT, allow_empty=True, strip=False),
-        )
+        content = v.text("message.content", self.content, max_length=MAX_CONTENT, allow_empty=True, strip=False)
+        object.__setattr__(self, "content", content)
         object.__setattr__(self, "created_at", v.utc_ms("message.created_at", self.created_at))
         if self.edited_at is not None:
             object.__setattr__(self, "edited_at", v.utc_ms("message.edited_at", self.edited_at))
@@ -140,6 +146,8 @@ class Message:
             raise InvalidInput("message.pinned", "must be a boolean")
         if self.reply_to is not None and not isinstance(self.reply_to, MessageId):
             raise InvalidInput("message.reply_to", "must be a MessageId")
+        if self.tool_data == ():  # most messages: nothing to check
+            return
         entries = tuple(self.tool_data)
         if len(entries) > MAX_TOOL_ENTRIES:
             raise InvalidInput("message.tool_data", f"at most {MAX_TOOL_ENTRIES} entries")

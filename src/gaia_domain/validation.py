@@ -18,6 +18,8 @@ def text(field: str, value: object, *, max_length: int, allow_empty: bool = Fals
         raise InvalidInput(field, f"must be at most {max_length} characters, got {len(result)}")
     if "\x00" in result:
         raise InvalidInput(field, "must not contain NUL characters")
+    if result.isascii():  # constant time: ASCII holds no surrogate, and encoding would copy the whole text
+        return result
     try:
         result.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -40,6 +42,8 @@ def utc_ms(field: str, value: object) -> datetime:
     """
     if not isinstance(value, datetime):
         raise InvalidInput(field, f"must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is UTC and not value.microsecond % 1000:  # already stored form (every read): nothing to do
+        return value
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise InvalidInput(field, "must be timezone-aware (naive datetimes are rejected)")
     try:

@@ -3,8 +3,10 @@
 The only place where ``ObjectId`` and ``str`` ids meet: ``_id`` is an ObjectId, message ids are stored
 as 24-hex strings (as GAIA always stored them), the owner ``user_id`` as a standard UUID (binary subtype 4).
 
-Writing builds plain dicts (the bulk import path must stay cheap); reading validates with the Pydantic
-models after :func:`upgrade_document` has turned any older shape into the current one:
+Writing builds plain dicts (the bulk import path must stay cheap). Reading maps a current document straight
+into the domain, whose constructors check every field (a malformed field is ``InvalidInput`` naming it); an
+older shape is first turned into the current one by :func:`upgrade_document` and checked against the
+Pydantic models (the declared current shape):
 
 * version 0 (no ``schema_version``): GAIA's legacy documents — ``type`` ("user"/"bot") and ``response``
   instead of ``role``/``content``, message time in ``date``, ``createdAt`` as an ISO string in several
@@ -20,27 +22,31 @@ left in the document untouched; they are never lost, only not read into the doma
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from bson import ObjectId
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from gaia_domain import validation as v
 from gaia_domain.conversations import (
     DEFAULT_DESCRIPTION,
+    MAX_DESCRIPTION,
+    MAX_PURPOSE,
     Conversation,
     ConversationSummary,
     Message,
     Role,
-    Source,
     ToolData,
+    parse_source,
 )
 from gaia_domain.errors import InvalidInput
 from gaia_domain.ids import ConversationId, MessageId, UserId
 
 SCHEMA_VERSION = 1
+
+T = TypeVar("T")
 
 _LEGACY_ROLES = {"user": Role.USER, "bot": Role.ASSISTANT, "assistant": Role.ASSISTANT, "system": Role.SYSTEM,
                  "tool": Role.TOOL}  # fmt: skip
@@ -75,11 +81,6 @@ def conversation_id_of(stored: object) -> ConversationId:
 
 # ---------------------------------------------------------------------------------------------- write
 
-# Enum ``.value`` is a descriptor call; on the bulk import path (B5 in docs/performance.md) it was a third
-# of the mapping's cost per message. A dict lookup gives the same plain strings.
-_ROLE_VALUES = {role: role.value for role in Role}
-_SOURCE_VALUES = {source: source.value for source in Source}
-
 
 def tool_data_to_document(entry: ToolData) -> dict[str, Any]:
     doc: dict[str, Any] = {"tool_name": entry.tool_name, "data": dict(entry.data)}
@@ -89,9 +90,11 @@ def tool_data_to_document(entry: ToolData) -> dict[str, Any]:
 
 
 def message_to_document(message: Message) -> dict[str, Any]:
+    # ``role`` is a StrEnum member: BSON encodes it as the plain string, and no ``.value`` (a descriptor) nor
+    # enum hash (a Python call) is paid per message on the bulk import path (B5 in docs/performance.md).
     doc: dict[str, Any] = {
         "message_id": message.id.value,
-        "role": _ROLE_VALUES[message.role],
+        "role": message.role,
         "content": message.content,
         "created_at": message.created_at,
         "pinned": message.pinned,
@@ -105,6 +108,17 @@ def message_to_document(message: Message) -> dict[str, Any]:
     return doc
 
 
+def messages_to_documents(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """The documents of many messages; a plain message (most of an import) is built inline, without a call."""
+    return [
+        {"message_id": m.id.value, "role": m.role, "content": m.content, "created_at": m.created_at,
+         "pinned": m.pinned}
+        if m.reply_to is None and not m.tool_data and m.edited_at is None
+        else message_to_document(m)
+        for m in messages
+    ]  # fmt: skip
+
+
 def conversation_to_document(conversation: Conversation) -> dict[str, Any]:
     """The current document shape; ``message_count`` is the number of messages written."""
     return {
@@ -112,7 +126,7 @@ def conversation_to_document(conversation: Conversation) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "user_id": conversation.user_id.value,
         "description": conversation.description,
-        "source": _SOURCE_VALUES[conversation.source],
+        "source": conversation.source,
         "starred": conversation.starred,
         "unread": conversation.unread,
         "is_system_generated": conversation.is_system_generated,
@@ -120,7 +134,7 @@ def conversation_to_document(conversation: Conversation) -> dict[str, Any]:
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
         "message_count": len(conversation.messages),
-        "messages": [message_to_document(m) for m in conversation.messages],
+        "messages": messages_to_documents(conversation.messages),
     }
 
 
@@ -146,9 +160,6 @@ class ToolDataDocument(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     category: str | None = None
 
-    def to_domain(self) -> ToolData:
-        return ToolData(tool_name=self.tool_name, data=self.data, category=self.category)
-
 
 class MessageDocument(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -161,18 +172,6 @@ class MessageDocument(BaseModel):
     reply_to: str | None = None
     tool_data: list[ToolDataDocument] = Field(default_factory=list)
     edited_at: datetime | None = None
-
-    def to_domain(self) -> Message:
-        return Message(
-            id=MessageId(self.message_id),
-            role=Role(self.role),
-            content=self.content,
-            created_at=self.created_at,
-            pinned=self.pinned,
-            reply_to=MessageId(self.reply_to) if self.reply_to is not None else None,
-            tool_data=tuple(t.to_domain() for t in self.tool_data),
-            edited_at=self.edited_at,
-        )
 
 
 class ConversationDocument(BaseModel):
@@ -194,53 +193,134 @@ class ConversationDocument(BaseModel):
     message_count: int = Field(ge=0)
     messages: list[MessageDocument] = Field(default_factory=list)
 
-    def to_summary(self) -> ConversationSummary:
-        return ConversationSummary(
-            id=ConversationId(self.id),
-            user_id=UserId(uuid.UUID(int=self.user_id.int)),
-            description=self.description,
-            source=Source(self.source),
-            starred=self.starred,
-            unread=self.unread,
-            is_system_generated=self.is_system_generated,
-            system_purpose=self.system_purpose,
-            created_at=v.utc_ms("created_at", self.created_at),
-            updated_at=v.utc_ms("updated_at", self.updated_at),
-            message_count=self.message_count,
-        )
-
-    def to_domain(self) -> Conversation:
-        return Conversation(
-            id=ConversationId(self.id),
-            user_id=UserId(uuid.UUID(int=self.user_id.int)),
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-            description=self.description,
-            source=Source(self.source),
-            starred=self.starred,
-            unread=self.unread,
-            is_system_generated=self.is_system_generated,
-            system_purpose=self.system_purpose,
-            messages=[m.to_domain() for m in self.messages],
-            message_count=max(self.message_count, len(self.messages)),
-        )
-
 
 # ---------------------------------------------------------------------------------------------- read
 
 
+# Documents of the current version (everything this code writes) are mapped straight into the domain, whose
+# constructors check every field: a second validation by the Pydantic models cost more than the mapping itself
+# (about 3 of 16 us per message read, docs/performance.md). Older shapes are upgraded, then checked by the models.
+
+
 def conversation_from_document(raw: Mapping[str, Any]) -> Conversation:
-    return ConversationDocument.model_validate(upgrade_document(raw)).to_domain()
+    doc = _current(raw)
+    return _read("conversation", doc, lambda: _conversation(doc))
 
 
 def summary_from_document(raw: Mapping[str, Any]) -> ConversationSummary:
-    return ConversationDocument.model_validate(upgrade_document(raw)).to_summary()
+    doc = _current(raw)
+    return _read("conversation", doc, lambda: _summary(doc))
 
 
 def message_from_document(raw: Mapping[str, Any]) -> Message:
     if "role" not in raw or "type" in raw:
-        raw = upgrade_message(raw, "?", 0)
-    return MessageDocument.model_validate(raw).to_domain()
+        raw = _checked(MessageDocument, upgrade_message(raw, "?", 0))
+    return _read("message", raw, lambda: _message(raw))
+
+
+def _current(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    if raw.get("schema_version") == SCHEMA_VERSION:
+        return raw
+    return _checked(ConversationDocument, upgrade_document(raw))
+
+
+def _checked(model: type[BaseModel], upgraded: dict[str, Any]) -> dict[str, Any]:
+    """An upgraded legacy shape, checked field by field against the current model; the first error names the field."""
+    try:
+        model.model_validate(upgraded)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or model.__name__
+        raise InvalidInput(field, f"{error['msg']} (upgraded from an older document shape)") from exc
+    return upgraded
+
+
+def _read(what: str, raw: Mapping[str, Any], build: Callable[[], T]) -> T:
+    """``build()``; a required field missing from the stored document is InvalidInput naming it."""
+    try:
+        return build()
+    except KeyError as exc:
+        where = f"the stored {what} {raw.get('_id', '')}".rstrip()
+        raise InvalidInput(str(exc.args[0]), f"is missing from {where}") from exc
+    except (TypeError, AttributeError) as exc:  # a stored value of the wrong kind (a list where a dict belongs)
+        raise InvalidInput(what, f"stored document {raw.get('_id', '')} is malformed: {exc}") from exc
+
+
+def _tool(raw: Mapping[str, Any]) -> ToolData:
+    data = raw.get("data")
+    return ToolData(tool_name=raw["tool_name"], data={} if data is None else data, category=raw.get("category"))
+
+
+def _message(raw: Mapping[str, Any]) -> Message:
+    reply_to = raw.get("reply_to")
+    tools = raw.get("tool_data")
+    return Message(
+        id=MessageId(raw["message_id"]),
+        role=raw["role"],
+        content=raw.get("content", ""),
+        created_at=raw["created_at"],
+        pinned=raw.get("pinned", False),
+        reply_to=None if reply_to is None else MessageId(reply_to),
+        tool_data=tuple(_tool(t) for t in tools) if tools else (),
+        edited_at=raw.get("edited_at"),
+    )
+
+
+def _message_count(raw: Mapping[str, Any], least: int) -> int:
+    count = raw["message_count"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise InvalidInput("message_count", f"must be a non-negative integer, got {count!r:.40}")
+    return max(count, least)
+
+
+def _owner(raw: Mapping[str, Any]) -> UserId:
+    owner = raw["user_id"]
+    if not isinstance(owner, uuid.UUID):
+        raise InvalidInput("user_id", f"must be a UUID, got {type(owner).__name__}")
+    return UserId(owner if type(owner) is uuid.UUID else uuid.UUID(int=owner.int))
+
+
+def _conversation(raw: Mapping[str, Any]) -> Conversation:
+    messages = [_message(m) for m in raw.get("messages") or ()]
+    return Conversation(
+        id=conversation_id_of(raw["_id"]),
+        user_id=_owner(raw),
+        created_at=raw["created_at"],
+        updated_at=raw["updated_at"],
+        description=raw.get("description", DEFAULT_DESCRIPTION),
+        source=raw.get("source", "web"),
+        starred=raw.get("starred", False),
+        unread=raw.get("unread", False),
+        is_system_generated=raw.get("is_system_generated", False),
+        system_purpose=raw.get("system_purpose"),
+        messages=messages,
+        message_count=_message_count(raw, len(messages)),
+    )
+
+
+def _summary(raw: Mapping[str, Any]) -> ConversationSummary:
+    return ConversationSummary(
+        id=conversation_id_of(raw["_id"]),
+        user_id=_owner(raw),
+        description=v.text(
+            "description", raw.get("description", DEFAULT_DESCRIPTION), max_length=MAX_DESCRIPTION, strip=False
+        ),
+        source=parse_source(raw.get("source", "web")),
+        starred=_flag(raw, "starred"),
+        unread=_flag(raw, "unread"),
+        is_system_generated=_flag(raw, "is_system_generated"),
+        system_purpose=v.optional_text("system_purpose", raw.get("system_purpose"), max_length=MAX_PURPOSE),
+        created_at=v.utc_ms("created_at", raw["created_at"]),
+        updated_at=v.utc_ms("updated_at", raw["updated_at"]),
+        message_count=_message_count(raw, 0),
+    )
+
+
+def _flag(raw: Mapping[str, Any], name: str) -> bool:
+    value = raw.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidInput(name, "must be a boolean")
+    return value
 
 
 # ---------------------------------------------------------------------------------------------- upgrade

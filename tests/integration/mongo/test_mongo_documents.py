@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
+import bson
 import pytest
 from bson import ObjectId, json_util
+from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions
 
 from gaia_adapters.mongo.documents import (
     SCHEMA_VERSION,
@@ -23,6 +26,7 @@ from gaia_adapters.mongo.documents import (
     conversation_from_document,
     conversation_to_document,
     parse_legacy_time,
+    summary_from_document,
     upgrade_document,
 )
 from gaia_domain.clock import TickingClock
@@ -100,7 +104,8 @@ def test_every_legacy_document_upgrades_to_a_valid_current_document(index: int) 
     assert json_util.dumps(raw) == original  # the input is not changed
     assert upgraded["schema_version"] == SCHEMA_VERSION
     assert upgraded["legacy_user_id"] == raw["user_id"]
-    conversation = ConversationDocument.model_validate(upgraded).to_domain()
+    ConversationDocument.model_validate(upgraded)  # the declared current shape
+    conversation = conversation_from_document(upgraded)
     assert conversation.id.value == str(raw["_id"])
     assert conversation.user_id == OWNER
     assert conversation.message_count == len(raw.get("messages", []))
@@ -164,3 +169,76 @@ def test_a_newer_schema_version_is_refused() -> None:
     document["schema_version"] = SCHEMA_VERSION + 1
     with pytest.raises(InvalidInput):
         conversation_from_document(document)
+
+
+def _stored(**changes: Any) -> dict[str, Any]:
+    """A current document as the server returns it (a plain str role, not the enum), with some fields changed."""
+    clock = TickingClock()
+    conversation = builders.conversation(clock, UserId.new(), contents=["a", "b"])
+    document = bson.decode(
+        bson.encode(conversation_to_document(conversation), codec_options=CODEC), codec_options=CODEC
+    )
+    for path, value in changes.items():
+        target, *rest = path.split("__")
+        holder: Any = document if not rest else document["messages"][0]
+        key = rest[0] if rest else target
+        if value is _DROP:
+            del holder[key]
+        else:
+            holder[key] = value
+    return document
+
+
+_DROP = object()
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC, uuid_representation=UuidRepresentation.STANDARD)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"messages__message_id": _DROP}, "message_id"),
+        ({"messages__message_id": ObjectId()}, "message_id"),
+        ({"messages__role": "robot"}, "message.role"),
+        ({"messages__created_at": "2024-01-01T00:00:00Z"}, "message.created_at"),
+        ({"messages__pinned": 1}, "message.pinned"),
+        ({"messages__tool_data": [{"data": {}}]}, "tool_name"),
+        ({"message_count": -1}, "message_count"),
+        ({"message_count": _DROP}, "message_count"),
+        ({"user_id": "not-a-uuid"}, "user_id"),
+        ({"created_at": _DROP}, "created_at"),
+        ({"starred": "yes"}, "starred"),
+        ({"source": "fax"}, "source"),
+        ({"messages": {"not": "a list"}}, "conversation"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "-".join(value),
+)
+def test_a_corrupt_current_document_is_invalid_input_naming_the_field(changes: dict[str, Any], field: str) -> None:
+    # Current documents skip the Pydantic models (docs/performance.md, reading): the domain's checks must
+    # still catch every malformed field, for whole conversations and for summaries alike.
+    document = _stored(**changes)
+    with pytest.raises(InvalidInput) as caught:
+        conversation_from_document(document)
+    assert caught.value.field == field
+    if "messages" not in "".join(changes):
+        summary_only = {k: v for k, v in document.items() if k != "messages"}
+        with pytest.raises(InvalidInput) as caught:
+            summary_from_document(summary_only)
+        assert caught.value.field == field
+
+
+def test_a_decoded_document_reads_back_equal_with_plain_strings_for_enums() -> None:
+    document = _stored()
+    assert type(document["messages"][0]["role"]) is str
+    conversation = conversation_from_document(document)
+    assert conversation_from_document(conversation_to_document(conversation)) == conversation
+    assert type(conversation.messages[0].role) is Role
+    assert type(conversation.source) is Source
+
+
+def test_an_upgraded_legacy_document_with_a_bad_field_is_invalid_input_not_a_pydantic_error() -> None:
+    message = {"type": "user", "response": "hi", "date": "2024-01-01T00:00:01Z"}
+    legacy = {"_id": ObjectId(), "user_id": uuid.uuid4(), "description": 42, "messages": [message]}
+    with pytest.raises(InvalidInput) as caught:
+        conversation_from_document(legacy)
+    assert caught.value.field == "description"
+    assert "older document shape" in str(caught.value)

@@ -17,8 +17,8 @@ from pymongo.errors import BulkWriteError
 from gaia_adapters.mongo.collections import CONVERSATIONS
 from gaia_adapters.mongo.documents import (
     SCHEMA_VERSION,
-    ConversationDocument,
     LegacyOwnerUnmapped,
+    conversation_from_document,
     upgrade_document,
 )
 from gaia_domain.errors import InvalidInput
@@ -76,7 +76,7 @@ async def _upgraded(context: MigrationContext, raw: dict[str, Any], incomplete: 
             return None
     try:
         upgraded = upgrade_document(raw, owner=mapped)
-        ConversationDocument.model_validate(upgraded).to_domain()  # must be a valid current document
+        conversation_from_document(upgraded)  # must read back as a current document (domain checks, no coercion)
     except LegacyOwnerUnmapped:
         incomplete.unmapped_owners.append((conversation_id, str(owner)))
         return None
