@@ -190,7 +190,9 @@ def _stored(**changes: Any) -> dict[str, Any]:
 
 
 _DROP = object()
-CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC, uuid_representation=UuidRepresentation.STANDARD)
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions(
+    tz_aware=True, tzinfo=UTC, uuid_representation=UuidRepresentation.STANDARD
+)
 
 
 @pytest.mark.parametrize(
