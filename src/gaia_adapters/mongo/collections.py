@@ -45,15 +45,10 @@ _ACTIVITY = (("updated_at", DESCENDING), ("_id", DESCENDING))
 # Every query of MongoConversationStore is served by one of these (see conversation_store.py):
 # list/search/keyset pages -> owner_activity; starred filter -> owner_starred_activity;
 # source filter -> owner_source_activity; pinned messages -> owner_pinned; message lookup -> owner_message.
-OWNER_ACTIVITY, OWNER_STARRED_ACTIVITY, OWNER_SOURCE_ACTIVITY = (
-    "owner_activity",
-    "owner_starred_activity",
-    "owner_source_activity",
-)
 CONVERSATION_INDEXES = (
-    _index(_OWNER, *_ACTIVITY, name=OWNER_ACTIVITY),
-    _index(_OWNER, ("starred", ASCENDING), *_ACTIVITY, name=OWNER_STARRED_ACTIVITY),
-    _index(_OWNER, ("source", ASCENDING), *_ACTIVITY, name=OWNER_SOURCE_ACTIVITY),
+    _index(_OWNER, *_ACTIVITY, name="owner_activity"),
+    _index(_OWNER, ("starred", ASCENDING), *_ACTIVITY, name="owner_starred_activity"),
+    _index(_OWNER, ("source", ASCENDING), *_ACTIVITY, name="owner_source_activity"),
     _index(_OWNER, ("messages.message_id", ASCENDING), name="owner_message"),
     _index(_OWNER, ("messages.pinned", ASCENDING), name="owner_pinned"),
 )

@@ -28,7 +28,6 @@ from pymongo.errors import (
     WTimeoutError,
 )
 
-from gaia_adapters.mongo.collections import OWNER_ACTIVITY, OWNER_SOURCE_ACTIVITY, OWNER_STARRED_ACTIVITY
 from gaia_adapters.mongo.documents import (
     conversation_from_document,
     conversation_id_of,
@@ -96,7 +95,6 @@ class Find:
     projection: Document | None
     sort: tuple[tuple[str, int], ...]
     limit: int
-    hint: str | None = None  # the index to use: a plan that does not depend on the planner's choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +332,7 @@ def list_summaries(
     after = _time_cursor("conversations", cursor) if cursor is not None else None
     rows: list[Document] = []
     for query in keyset_queries(base, size + 1, after):
-        rows += yield Find(query.filter, _SUMMARY, query.sort, query.limit - len(rows), activity_index(base))
+        rows += yield Find(query.filter, _SUMMARY, query.sort, query.limit - len(rows))
         if len(rows) > size:
             break
     legacy = [row["_id"] for row in rows[:size] if "message_count" not in row]
@@ -348,13 +346,6 @@ def list_summaries(
         return Page(items, None)
     last = items[-1]
     return Page(items, encode_cursor("conversations", {"t": last.updated_at.isoformat(), "id": last.id.value}))
-
-
-def activity_index(base: Document) -> str:
-    """The index whose prefix is ``base``'s equality fields and whose order is the activity order."""
-    if "starred" in base:
-        return OWNER_STARRED_ACTIVITY
-    return OWNER_SOURCE_ACTIVITY if "source" in base else OWNER_ACTIVITY
 
 
 def list_filter(user_id: UserId, *, starred: bool | None = None, source: Source | None = None) -> Document:

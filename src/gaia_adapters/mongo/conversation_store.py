@@ -33,8 +33,8 @@ async def _execute(collection: Any, command: c.Command) -> Any:
     match command:
         case c.FindOne(filter=query, projection=projection):
             return await collection.find_one(query, projection)
-        case c.Find(filter=query, projection=projection, sort=sort, limit=limit, hint=hint):
-            return await collection.find(query, projection, sort=list(sort), limit=limit, hint=hint).to_list(None)
+        case c.Find(filter=query, projection=projection, sort=sort, limit=limit):
+            return await collection.find(query, projection, sort=list(sort), limit=limit).to_list(None)
         case c.UpdateOne(filter=query, update=update, array_filters=array_filters):
             return (await collection.update_one(query, update, array_filters=array_filters)).matched_count
         case c.InsertOne(document=document):
