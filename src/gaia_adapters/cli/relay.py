@@ -2,13 +2,16 @@
 
 * default: run until no event is due, then print a summary (``--wait S`` also waits up to S seconds for events
   that become due meanwhile: retries after their backoff, leases of a process that died);
-* ``--follow``: keep polling (every ``GAIA_RELAY_POLL_INTERVAL_SECONDS``) until Ctrl-C / SIGTERM;
+* ``--follow``: keep polling (every ``GAIA_RELAY_POLL_INTERVAL_SECONDS``) until Ctrl-C / SIGTERM, which finish
+  the event in hand and stop normally (exit code as below, not 130);
 * ``--retry-dead``: first re-queue the events parked as dead (``gaia-db doctor`` lists them);
 * ``--purge-dispatched DAYS``: afterwards delete the dispatched rows finished more than DAYS days ago;
 * ``--handlers module:function`` (repeatable, or ``GAIA_RELAY_HANDLERS`` separated by commas): the application's
   own handlers, added to the registry before the relay starts (see docs/consistency.md).
 
-Exit code 0 when every delivered event was handled, 1 when some failed (rescheduled or parked as dead).
+Exit code 0 when every delivered event was handled, 1 when some failed (rescheduled or parked as dead), 2 for bad
+options: a handler installer that cannot be loaded, or a PostgreSQL outbox without ``--mongo-url`` (its handlers
+would write into memory and the events would be marked done).
 """
 
 from __future__ import annotations
@@ -113,6 +116,12 @@ async def run_relay(
     container: Container | None = None,
 ) -> int:
     """The command without its parsing (tests call it): relay, print the summary, return the exit code."""
+    if settings.backend == "postgres":
+        fail(
+            "gaia-db relay with a PostgreSQL outbox needs --mongo-url too: its handlers would write into an in-memory "
+            "conversation store and mark the events done, and their MongoDB effects would be lost for good",
+            EXIT_BAD_INPUT,
+        )
     headline("gaia-db relay", f"— {describe_backends(settings)}")
     if settings.backend in ("memory", "mongo"):
         console.print("memory outbox: only this process's events are in it (give --postgres-url to relay a database)")
@@ -137,7 +146,8 @@ async def run_relay(
     console.print(_backlog_line("after", after))
     failed = report.retried + report.dead + report.lost
     if failed:
-        console.print(Text(f"{failed} events failed; see last_error in gaia-db doctor", style="bold yellow"))
+        line = f"{failed} events failed; their errors are logged above and kept in the outbox (last_error)"
+        console.print(Text(line, style="bold yellow"))
     return 1 if failed else 0
 
 
@@ -187,7 +197,7 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
 
 def summary_table(report: RelayReport) -> Table:
     table = Table(title="Relay summary", title_justify="left")
-    for column in ("Event type", "Handled"):
+    for column in ("Event type / outcome", "Events"):
         table.add_column(column)
     for type_name, count in sorted(report.by_type.items()):
         table.add_row(type_name, str(count))

@@ -127,3 +127,12 @@ async def test_purge_dispatched_deletes_the_history_it_is_asked_to() -> None:
         assert await run_relay(settings, container=container, purge_dispatched_days=0) == 0
     assert "purged 3 dispatched events older than 0 days" in captured.get()
     assert database.outbox == []
+
+
+def test_a_postgres_outbox_without_mongodb_is_refused_before_any_event_is_claimed() -> None:
+    # Its handlers would delete a deleted user's conversations from an in-memory store, mark the events done,
+    # and leave the MongoDB documents behind for good. Port 1: nothing is ever contacted.
+    result = runner.invoke(app, ["relay", "--postgres-url", "postgresql://gaia@127.0.0.1:1/gaia"])
+    assert result.exit_code == 2, result.output
+    assert "needs --mongo-url too" in result.output
+    assert "Relay summary" not in result.output
