@@ -13,6 +13,7 @@ Guarantees (docs/import.md):
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,20 +122,26 @@ async def ensure_user(users: UserService, email: str) -> tuple[User, bool]:
         return await users.get_by_email(email), False
 
 
-def check_export(path: Path, options: ImportOptions = ImportOptions()) -> str | None:
+def check_export(path: str | os.PathLike[str], options: ImportOptions = ImportOptions()) -> str | None:
     """Why the file cannot be imported at all (missing, not JSON, cut inside its first conversation, unknown
-    format), or None. Reads only as far as detection does: run it before anything is stored (the owner)."""
+    format), or None. Reads the first conversation (parsed, not built): run it before anything is stored (the
+    owner)."""
     try:
         with ExportFile(path) as export:
             if options.format is None:
                 export.detect_format()
+            first = export.conversations()
+            try:
+                next(first, None)  # a first conversation that does not parse is the file's fault
+            finally:
+                first.close()
     except UnusableFile as exc:
         return str(exc)
     return None
 
 
 async def import_export(
-    path: Path,
+    path: str | os.PathLike[str],
     *,
     user_id: UserId,
     conversations: ConversationService,
@@ -143,7 +150,7 @@ async def import_export(
     progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import every conversation of the export at ``path`` for ``user_id``; never raises for bad input."""
-    run = _ImportRun(path, conversations, options, progress or _NoProgress())
+    run = _ImportRun(Path(path), conversations, options, progress or _NoProgress())
     started = time.perf_counter()
     try:
         with ExportFile(path) as export:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -48,10 +48,10 @@ class CountingReader:
 class ExportFile:
     """An open export: its size, its top-level shape, and a stream of its raw conversations."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
         self._zip: zipfile.ZipFile | None = None
-        self._file, self.size = self._open(path)
+        self._file, self.size = self._open(self.path)
         self._start = len(_BOM) if self._file.read(len(_BOM)) == _BOM else 0
         self._file.seek(self._start)
         first = self._first_byte()
@@ -147,7 +147,7 @@ class ExportFile:
             "nor 'chat_messages' (Claude); use --format to force one"
         )
 
-    def conversations(self) -> Iterator[Any]:
+    def conversations(self) -> Generator[Any, None, None]:
         """Each raw conversation (parsed JSON) in file order. Parse errors become UnusableFile."""
         self._rewind()
         items = ijson.items(self.reader, "item" if self.is_list else "", use_float=True, buf_size=_BUFFER)

@@ -13,6 +13,7 @@ must report (visible thread only)::
 from __future__ import annotations
 
 import json
+import os
 import random
 import uuid
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class SyntheticExport:
 
 
 def write_chatgpt_export(
-    path: Path,
+    path: str | os.PathLike[str],
     *,
     target_bytes: int | None = None,
     conversations: int | None = None,
@@ -77,6 +78,7 @@ def write_chatgpt_export(
         raise ValueError("give exactly one of target_bytes or conversations")
     rng = random.Random(seed)
     written = count = visible = 0
+    path = Path(path)
     with path.open("w", encoding="ascii") as out:  # ensure_ascii: non-ASCII goes out escaped, as in real exports
         out.write("[")
         written += 1

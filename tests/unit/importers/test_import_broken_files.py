@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from import_helpers import gpt_chain, gpt_conversation, gpt_message, memory_app, write_json
 
-from gaia_adapters.importers import ExportFormat
+from gaia_adapters.importers import ExportFormat, check_export
+from gaia_adapters.importers.synthetic import write_chatgpt_export
 
 
 def _good(number: int) -> dict[str, Any]:
@@ -232,3 +233,12 @@ async def test_invalid_utf8_is_an_unusable_file_with_a_readable_message(tmp_path
     assert "is not valid JSON" in report.error
     assert "lexical error: invalid bytes in UTF8 string." in report.error
     assert "b'" not in report.error
+
+
+async def test_a_path_given_as_a_string_is_accepted_by_the_writer_and_the_import(tmp_path: Path) -> None:
+    export = write_chatgpt_export(str(tmp_path / "as-text.json"), conversations=3)
+    assert export.path == tmp_path / "as-text.json"
+    assert check_export(str(export.path)) is None
+    async with memory_app() as app:
+        report = await app.run(str(export.path))  # type: ignore[arg-type]  # as an untyped caller passes it
+    assert (report.imported, report.exit_code) == (3, 0)

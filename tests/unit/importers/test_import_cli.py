@@ -171,13 +171,15 @@ async def test_progress_bar_shows_bytes_conversations_and_messages_per_second(tm
         (b"", "is not a chat export"),
         (b"not json at all", "is not a chat export"),
         (b'[{"title": "cut', "truncated?"),
+        (b'[{"mapping": {', "truncated?"),  # detected as ChatGPT, then cut
+        (b'[{"mapping": {}, "create_time": 123456789012345678901234567890}]', "integer"),
         (b'[{"title": "no known keys", "messages": []}]', "unknown export format"),
     ],
-    ids=["missing", "empty", "not-json", "truncated-first", "unknown-format"],
+    ids=["missing", "empty", "not-json", "truncated-first", "cut-after-detection", "huge-int", "unknown-format"],
 )
 async def test_an_unusable_file_registers_no_user(tmp_path: Path, content: bytes | None, expected: str) -> None:
     # Bad input must leave the stored data unchanged: no user (and so no welcome conversation) for a file
-    # that cannot be imported at all.
+    # that cannot be imported at all. The whole first conversation is parsed before the user is registered.
     path = tmp_path / "export.json"
     if content is not None:
         path.write_bytes(content)
