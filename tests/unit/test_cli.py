@@ -13,7 +13,7 @@ from typer.core import TyperCommand
 from typer.testing import CliRunner
 
 from gaia_adapters.cli import app
-from gaia_adapters.cli.common import GlobalOptions, console, require_feature, run, settings_for
+from gaia_adapters.cli.common import GlobalOptions, console, describe_error, require_feature, run, settings_for
 from gaia_adapters.cli.stats import show_stats
 from gaia_adapters.container import build_container, running
 from gaia_domain.conversations import ToolData
@@ -123,9 +123,9 @@ def test_passwords_never_printed(runner: CliRunner) -> None:
         assert "Traceback" not in result.output
     # A URL the driver rejects before any connection: its error message quotes the URL, masked.
     result = runner.invoke(app, ["demo"], env={"GAIA_MONGO_URL": f"mongodb://gaia:{SECRET}@127.0.0.1:no-port"})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert SECRET not in result.output
-    assert "invalid MongoDB URL mongodb://gaia:***@127.0.0.1:no-port" in result.output
+    assert "invalid setting: mongo_url: invalid MongoDB URL mongodb://gaia:***@127.0.0.1:no-port" in result.output
 
 
 def test_command_options_override_global_ones_which_override_the_environment(
@@ -184,3 +184,58 @@ def test_ctrl_c_is_one_line_and_exit_130(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert err.startswith("error: interrupted")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "url", "expected"),
+    [
+        ("--postgres-url", "foo://bar", "invalid setting: postgres_url: expected a postgresql://"),
+        ("--postgres-url", "postgresql://gaia@127.0.0.1:1/g?sslmode=bogus", "invalid setting: postgres_url: sslmode"),
+        ("--mongo-url", "foo://bar", "invalid setting: mongo_url: expected a mongodb://"),
+        ("--mongo-url", "mongodb://127.0.0.1:1/?noSuchOption=1", "invalid setting: mongo_url: invalid MongoDB URL"),
+    ],
+    ids=["pg-scheme", "pg-sslmode", "mongo-scheme", "mongo-option"],
+)
+def test_a_malformed_url_exits_2_before_any_work(runner: CliRunner, option: str, url: str, expected: str) -> None:
+    # The other database is a good URL on port 1: had migrate started, it would have failed to connect (exit 1).
+    other = {"--postgres-url": "postgresql://gaia@127.0.0.1:1/gaia", "--mongo-url": "mongodb://127.0.0.1:1/"}
+    good = "--mongo-url" if option == "--postgres-url" else "--postgres-url"
+    result = runner.invoke(app, ["migrate", option, url, good, other[good]])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {expected}"), result.output
+    assert "upgrading" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_driver_errors_are_described_without_reply_documents_or_topology() -> None:
+    from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
+
+    reply = {"ok": 0.0, "errmsg": "Authentication failed.", "code": 18, "codeName": "AuthenticationFailed",
+             "$clusterTime": {"signature": {"hash": b"\x00" * 20}}}  # fmt: skip
+    assert describe_error(OperationFailure("Authentication failed.", 18, reply)) == (
+        "mongodb error: Authentication failed. (AuthenticationFailed)"
+    )
+    timeout = ServerSelectionTimeoutError(
+        "127.0.0.1:1: [Errno 111] Connection refused (configured timeouts: connectTimeoutMS: 500.0ms), "
+        "Timeout: 0.5s, Topology Description: <TopologyDescription id: 1, servers: [<ServerDescription ...>]>"
+    )
+    line = describe_error(timeout)
+    assert line.startswith("mongodb unavailable: 127.0.0.1:1: [Errno 111] Connection refused")
+    assert "Topology" not in line
+    assert "Timeout:" not in line
+    assert describe_error(RuntimeError("boom")) == "RuntimeError: boom"
+
+
+def test_options_in_a_mongodb_url_win_over_the_settings() -> None:
+    from gaia_adapters.mongo.client import open_sync_client
+    from gaia_adapters.settings import GaiaSettings
+
+    settings = GaiaSettings(mongo_url="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500&maxPoolSize=7")
+    client = open_sync_client(settings)
+    try:
+        assert client.options.server_selection_timeout == 0.5
+        assert client.options.pool_options.max_pool_size == 7
+        assert client.options.pool_options.min_pool_size == settings.mongo_min_pool_size  # not in the URL
+        assert client.codec_options.tz_aware is True  # codec rules never come from the URL
+    finally:
+        client.close()

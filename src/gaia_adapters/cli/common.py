@@ -92,11 +92,32 @@ def settings_for(ctx: typer.Context, postgres_url: str | None, mongo_url: str | 
     chosen = {"postgres_url": postgres_url or given.postgres_url, "mongo_url": mongo_url or given.mongo_url}
     try:
         settings = GaiaSettings()  # the GAIA_ environment, validated
-        return settings.model_copy(update={name: SecretStr(url) for name, url in chosen.items() if url})
+        settings = settings.model_copy(update={name: SecretStr(url) for name, url in chosen.items() if url})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "settings"
         fail(f"invalid setting: {field}: {first['msg']}", EXIT_BAD_INPUT)
+    _check_urls(settings)
+    return settings
+
+
+def _check_urls(settings: GaiaSettings) -> None:
+    """Both URLs checked before any work starts (a bad MongoDB URL must not fail after PostgreSQL migrated)."""
+    checks = (
+        ("postgres_url", settings.postgres_url_value(), "gaia_adapters.postgres.engine", "asyncpg_url"),
+        ("mongo_url", settings.mongo_url_value(), "gaia_adapters.mongo.client", "check_mongo_url"),
+    )
+    for field, url, module, function in checks:
+        if not url:
+            continue
+        try:
+            check = getattr(importlib.import_module(module), function)
+        except ImportError:  # the driver is not installed: the backend itself says so when it is opened
+            continue
+        try:
+            check(url)
+        except ValueError as exc:
+            fail(f"invalid setting: {field}: {exc}", EXIT_BAD_INPUT)
 
 
 def describe_backends(settings: GaiaSettings) -> str:
@@ -131,7 +152,7 @@ def run(work: Callable[[], Awaitable[int | None]]) -> None:
             raise
         except KeyboardInterrupt:  # Ctrl-C: what was committed stays; every command is safe to run again
             fail(
-                "interrupted (Ctrl-C); what was written so far is kept, running the command again is safe",
+                "interrupted (Ctrl-C); running the command again is safe (whatever it had committed stays)",
                 EXIT_INTERRUPTED,
             )
         except StoreUnavailable as exc:  # a database down or unreachable: not the caller's input
@@ -141,9 +162,25 @@ def run(work: Callable[[], Awaitable[int | None]]) -> None:
         except BackendUnavailable as exc:
             fail(str(exc), EXIT_FAILURE)
         except Exception as exc:  # noqa: BLE001 - the CLI boundary: one masked line, never a traceback
-            fail(_one_line(f"{type(exc).__name__}: {exc}"), EXIT_FAILURE)
+            fail(_one_line(describe_error(exc)), EXIT_FAILURE)
     if code:
         raise typer.Exit(code)
+
+
+def describe_error(exc: BaseException) -> str:
+    """An unexpected error in words: a MongoDB server's reply by its message, not the whole reply document;
+    a server that cannot be reached without the driver's topology dump."""
+    if not type(exc).__module__.startswith("pymongo"):
+        return f"{type(exc).__name__}: {exc}"
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    details = getattr(exc, "details", None)
+    if isinstance(details, dict) and isinstance(details.get("errmsg"), str):
+        name = details.get("codeName")
+        return f"mongodb error: {details['errmsg']}" + (f" ({name})" if isinstance(name, str) and name else "")
+    text = str(exc).split(", Timeout:")[0].split("Topology Description:")[0].rstrip(" ,")
+    if "ConnectionFailure" in kinds:
+        return f"mongodb unavailable: {text} (is the server running at the URL given?)"
+    return f"mongodb error: {type(exc).__name__}: {text}"
 
 
 def _one_line(message: str, limit: int = 300) -> str:

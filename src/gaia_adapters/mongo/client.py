@@ -12,9 +12,11 @@ import importlib
 import inspect
 from datetime import UTC
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.errors import ConfigurationError
+from pymongo.uri_parser import parse_uri
 
 from gaia_adapters.settings import GaiaSettings, mask_url
 
@@ -41,6 +43,34 @@ def client_options(settings: GaiaSettings) -> dict[str, Any]:
     return options
 
 
+# Options that a URL may carry itself (``?serverSelectionTimeoutMS=500``): the URL's own value wins over the
+# GAIA_MONGO_* setting (keyword arguments would silently override it). The codec rules are never left to the URL.
+_URL_MAY_SET = (
+    "maxPoolSize",
+    "minPoolSize",
+    "serverSelectionTimeoutMS",
+    "connectTimeoutMS",
+    "socketTimeoutMS",
+    "appname",
+)
+
+
+def _respecting_url(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    given = {name.lower() for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    return {name: value for name, value in options.items() if name not in _URL_MAY_SET or name.lower() not in given}
+
+
+def check_mongo_url(url: str) -> None:
+    """ValueError (password masked) for a URL no client can use; what the server says is checked on connect."""
+    if not url.strip().startswith(("mongodb://", "mongodb+srv://")):
+        raise ValueError(f"expected a mongodb:// or mongodb+srv:// URL, got {mask_url(url)!r:.80}")
+    if url.strip().startswith("mongodb://"):  # +srv is resolved through DNS: left to the client
+        try:
+            parse_uri(url.strip())
+        except (ConfigurationError, ValueError, TypeError) as exc:
+            raise ValueError(f"invalid MongoDB URL {mask_url(url)}: {mask_url(str(exc))}") from None
+
+
 def _url(settings: GaiaSettings) -> str:
     url = settings.mongo_url_value()
     if not url:
@@ -60,7 +90,7 @@ async def open_client(settings: GaiaSettings) -> AsyncClient:
     """A client bound to the running loop: ``AsyncMongoClient`` or, with ``mongo_driver="motor"``, Motor's."""
     asyncio.get_running_loop()  # fail loudly when called outside a loop instead of binding to a wrong one
     url = _url(settings)
-    options = client_options(settings)
+    options = _respecting_url(url, client_options(settings))
     try:
         if settings.mongo_driver == "motor":
             return _motor_client_class()(url, **options)
@@ -73,7 +103,7 @@ def open_sync_client(settings: GaiaSettings) -> MongoClient[dict[str, Any]]:
     """The synchronous PyMongo client with the same options, for synchronous callers."""
     url = _url(settings)
     try:
-        return MongoClient(url, **client_options(settings))
+        return MongoClient(url, **_respecting_url(url, client_options(settings)))
     except (ConfigurationError, ValueError, TypeError) as exc:
         raise ValueError(f"invalid MongoDB URL {mask_url(url)}: {mask_url(str(exc))}") from None
 
