@@ -34,7 +34,7 @@ _TOOL_FIELDS = ("content_type", "url", "domain", "title")
 
 
 def title_of(raw: Mapping[str, Any]) -> str:
-    title = raw.get("title")
+    title = raw.get("title", raw.get("name"))  # "name": a Claude conversation met in a ChatGPT file
     return title if isinstance(title, str) else ""
 
 
@@ -42,7 +42,10 @@ def parse(raw: object, ctx: BuildContext) -> ParsedConversation:
     if not isinstance(raw, dict):
         raise BrokenConversation(f"a conversation must be a JSON object, got {type(raw).__name__}")
     if "mapping" not in raw and "chat_messages" in raw:  # --format chatgpt on a Claude export
-        raise BrokenConversation("a Claude conversation (it has 'chat_messages'), not a ChatGPT one: drop --format")
+        raise BrokenConversation(
+            "a Claude conversation (it has 'chat_messages') in a file read as ChatGPT (from --format, or detected "
+            "from its first conversation): import it from a file of its own"
+        )
     export_id = raw.get("conversation_id") or raw.get("id")
     if not isinstance(export_id, str) or not export_id.strip():
         raise BrokenConversation("no conversation id (conversation_id or id)")

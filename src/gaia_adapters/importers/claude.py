@@ -28,7 +28,7 @@ _MAX_TOOL_INPUT = 10_000  # characters of a tool call's input kept as JSON text
 
 
 def title_of(raw: Mapping[str, Any]) -> str:
-    name = raw.get("name")
+    name = raw.get("name", raw.get("title"))  # "title": a ChatGPT conversation met in a Claude file
     return name if isinstance(name, str) else ""
 
 
@@ -36,7 +36,10 @@ def parse(raw: object, ctx: BuildContext) -> ParsedConversation:
     if not isinstance(raw, dict):
         raise BrokenConversation(f"a conversation must be a JSON object, got {type(raw).__name__}")
     if "chat_messages" not in raw and "mapping" in raw:  # --format claude on a ChatGPT export
-        raise BrokenConversation("a ChatGPT conversation (it has 'mapping'), not a Claude one: drop --format")
+        raise BrokenConversation(
+            "a ChatGPT conversation (it has 'mapping') in a file read as Claude (from --format, or detected from "
+            "its first conversation): import it from a file of its own"
+        )
     export_id = raw.get("uuid")
     if not isinstance(export_id, str) or not export_id.strip():
         raise BrokenConversation("no conversation id (uuid)")

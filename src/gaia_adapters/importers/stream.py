@@ -57,7 +57,7 @@ class ExportFile:
         first = self._first_byte()
         if first not in (b"[", b"{"):
             self.close()
-            shown = f"{first!r}" if first else "nothing"
+            shown = repr(first.decode("latin-1")) if first else "nothing"  # one byte: shown as a character
             raise UnusableFile(f"{self.path} is not a chat export: it should start with [ or {{, found {shown}")
         self.is_list = first == b"["
         self.reader = CountingReader(self._file)

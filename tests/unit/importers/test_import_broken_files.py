@@ -115,7 +115,7 @@ async def test_truncated_file_keeps_whole_conversations_before_the_break_and_rer
     [
         (b"", "should start with [ or {, found nothing"),
         (b"   \n", "should start with [ or {, found nothing"),
-        (b"hello, I am not JSON", "should start with [ or {, found b'h'"),
+        (b"hello, I am not JSON", "should start with [ or {, found 'h'"),
         (b"<html><body>404</body></html>", "is not a chat export"),
         (b'[{"mapping": {}} garbage', "is not valid JSON"),
         (b'{"mapping": ', "ends in the middle of the JSON (truncated?)"),
@@ -165,7 +165,8 @@ async def test_forced_format_reads_the_file_as_that_format(tmp_path: Path) -> No
         forced = await app.run(path, format=ExportFormat.CLAUDE)
         assert (forced.format, forced.imported, forced.exit_code) == (ExportFormat.CLAUDE, 0, 1)
         # The reason names the real problem (the other format), not a symptom of it (no uuid).
-        assert forced.skipped[0].reason == "a ChatGPT conversation (it has 'mapping'), not a Claude one: drop --format"
+        assert forced.skipped[0].reason.startswith("a ChatGPT conversation (it has 'mapping') in a file read as Claude")
+        assert forced.skipped[0].title == _good(1)["title"]  # the title is found under the other format's key
         right = await app.run(path, format=ExportFormat.CHATGPT)
     assert (right.imported, right.exit_code) == (1, 0)
 
@@ -176,7 +177,17 @@ async def test_a_claude_conversation_forced_as_chatgpt_says_so(tmp_path: Path) -
         forced = await app.run(path, format=ExportFormat.CHATGPT)
     assert forced.exit_code == 1
     reason = forced.skipped[0].reason
-    assert reason == "a Claude conversation (it has 'chat_messages'), not a ChatGPT one: drop --format"
+    assert reason.startswith("a Claude conversation (it has 'chat_messages') in a file read as ChatGPT")
+    assert forced.skipped[0].title == "Bakery"
+
+
+async def test_a_file_mixing_formats_skips_the_other_format_without_blaming_an_option(tmp_path: Path) -> None:
+    claude = {"uuid": "c1", "name": "Bakery", "chat_messages": [{"uuid": "m1", "text": "hi"}]}
+    path = write_json(tmp_path, [_good(1), claude])
+    async with memory_app() as app:
+        report = await app.run(path)  # no --format: detected as ChatGPT from the first conversation
+    assert (report.imported, report.exit_code, [s.title for s in report.skipped]) == (1, 1, ["Bakery"])
+    assert "detected from its first conversation" in report.skipped[0].reason
 
 
 async def test_store_failure_stops_the_import_with_exit_code_3(tmp_path: Path) -> None:
