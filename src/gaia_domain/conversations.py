@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from gaia_domain import validation as v
 from gaia_domain.clock import Clock
@@ -47,26 +47,26 @@ class Source(StrEnum):
 
 
 # Lookups by exact type: an enum call (Role(x)) costs a Python-level __call__ on every message read.
+E = TypeVar("E", bound=StrEnum)
 _ROLES = {role.value: role for role in Role}
 _SOURCES = {source.value: source for source in Source}
 
 
 def parse_role(value: object, field_name: str = "role") -> Role:
-    if type(value) is Role:
-        return value
-    role = _ROLES.get(str(value)) if isinstance(value, str) else None
-    if role is None:
-        raise InvalidInput(field_name, f"must be one of {list(_ROLES)}, got {value!r:.40}")
-    return role
+    return _member(Role, _ROLES, value, field_name)
 
 
 def parse_source(value: object, field_name: str = "source") -> Source:
-    if type(value) is Source:
+    return _member(Source, _SOURCES, value, field_name)
+
+
+def _member(enum: type[E], members: Mapping[str, E], value: object, field_name: str) -> E:
+    if type(value) is enum:
         return value
-    source = _SOURCES.get(str(value)) if isinstance(value, str) else None
-    if source is None:
-        raise InvalidInput(field_name, f"must be one of {list(_SOURCES)}, got {value!r:.40}")
-    return source
+    member = members.get(str(value)) if isinstance(value, str) else None
+    if member is None:
+        raise InvalidInput(field_name, f"must be one of {list(members)}, got {value!r:.40}")
+    return member
 
 
 def _check_json(field_name: str, value: Any, depth: int = 0) -> None:
