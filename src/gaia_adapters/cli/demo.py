@@ -60,6 +60,6 @@ async def _demo(settings: GaiaSettings) -> int:
         f"for {result.users[0].email.value}, goal progress {progress}.",
         style="bold green",
     )
-    if settings.postgres_url:  # the users outlive this process: their statistics can be asked for later
+    if settings.backend == "postgres+mongo":  # users and conversations outlive this process: stats can read them
         console.print(f"Next: gaia-db stats --user {result.users[0].email.value}  (same --postgres-url/--mongo-url)")
     return 0
