@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal, NoReturn, TypeVar
@@ -42,6 +42,8 @@ from gaia_adapters.relay import (
 )
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.clock import Clock, SystemClock
+from gaia_domain.errors import NotFound
+from gaia_domain.ids import UserId
 from gaia_domain.ports import ConversationStore, UnitOfWork
 from gaia_domain.services import ConversationService, GoalService, MessageBus, UserService
 
@@ -207,6 +209,17 @@ async def shutdown(container: Container) -> None:
     if inspect.isawaitable(result):
         await result
     container.reset_singletons()  # nothing keeps a closed engine or client for a later init
+
+
+async def check_reachable(container: Container) -> None:
+    """One cheap read on each selected store (no data needed): ``StoreUnavailable`` now, before any work,
+    instead of halfway through it. The in-memory stores always answer."""
+    store = await resolve(container.conversation_store)
+    await store.list(UserId.new(), limit=1)
+    uow_factory = await resolve(container.unit_of_work_factory)
+    async with uow_factory() as uow:
+        with suppress(NotFound):
+            await uow.users.get_by_email("reachable@example.org")
 
 
 @asynccontextmanager

@@ -226,6 +226,36 @@ def test_driver_errors_are_described_without_reply_documents_or_topology() -> No
     assert describe_error(RuntimeError("boom")) == "RuntimeError: boom"
 
 
+def test_demo_with_mongodb_down_fails_before_any_work_in_one_line() -> None:
+    """Both stores are reached before the scenario starts: no table, no handler retries, one named line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gaia_adapters.cli", "demo", "--mongo-url",
+         "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300"],
+        capture_output=True, text=True, env=_clean_env(), timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith("error: mongodb unavailable: ServerSelectionTimeoutError: 127.0.0.1:1: ")
+    assert "Topology" not in result.stderr
+    assert "configured timeouts" not in result.stderr
+    assert "Users" not in result.stdout  # the scenario never started
+    assert "Traceback" not in result.stderr
+
+
+def test_mongodb_connection_errors_name_the_server_and_the_reason() -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from gaia_adapters.mongo.commands import translate
+
+    error = translate(ServerSelectionTimeoutError(
+        "db.internal:27017: [Errno 111] Connection refused (configured timeouts: connectTimeoutMS: 500.0ms), "
+        "Timeout: 0.5s, Topology Description: <TopologyDescription id: 1, servers: [<ServerDescription ...>]>"
+    ))  # fmt: skip
+    assert str(error) == (
+        "mongodb unavailable: ServerSelectionTimeoutError: db.internal:27017: [Errno 111] Connection refused"
+    )
+
+
 def test_options_in_a_mongodb_url_win_over_the_settings() -> None:
     from gaia_adapters.mongo.client import open_sync_client
     from gaia_adapters.settings import GaiaSettings

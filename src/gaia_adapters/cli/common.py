@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from gaia_adapters.container import BackendUnavailable
+from gaia_adapters.driver_text import short_driver_message
 from gaia_adapters.settings import GaiaSettings, display_url, mask_url
 from gaia_domain.errors import DomainError, InvalidInput, NotFound, StoreUnavailable
 
@@ -177,7 +178,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(details, dict) and isinstance(details.get("errmsg"), str):
         name = details.get("codeName")
         return f"mongodb error: {details['errmsg']}" + (f" ({name})" if isinstance(name, str) and name else "")
-    text = str(exc).split(", Timeout:")[0].split("Topology Description:")[0].rstrip(" ,")
+    text = short_driver_message(exc)
     if "ConnectionFailure" in kinds:
         return f"mongodb unavailable: {text} (is the server running at the URL given?)"
     return f"mongodb error: {type(exc).__name__}: {text}"

@@ -10,7 +10,7 @@ import typer
 
 from gaia_adapters.cli.common import MongoUrl, PostgresUrl, console, describe_backends, headline, run, settings_for
 from gaia_adapters.cli.demo_scenario import event_counter, run_scenario
-from gaia_adapters.container import build_container, resolve, running
+from gaia_adapters.container import build_container, check_reachable, resolve, running
 from gaia_adapters.settings import GaiaSettings
 from gaia_domain.clock import Clock, SystemClock, TickingClock
 from gaia_domain.events import Event
@@ -49,6 +49,7 @@ async def _demo(settings: GaiaSettings) -> int:
     events: Counter[str] = Counter()
     container = build_container(settings, clock=clock)
     async with running(container) as app:
+        await check_reachable(container)  # a server that is down: one line now, not a half-run scenario
         bus = await resolve(container.message_bus)
         bus.subscribe(Event, event_counter(events))
         result = await run_scenario(app, console, tag=tag, later=later, events=events)

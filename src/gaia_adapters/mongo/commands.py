@@ -28,6 +28,7 @@ from pymongo.errors import (
     WTimeoutError,
 )
 
+from gaia_adapters.driver_text import short_driver_message
 from gaia_adapters.mongo.documents import (
     conversation_from_document,
     conversation_id_of,
@@ -132,7 +133,8 @@ def translate(exc: BaseException) -> DomainError:
     if isinstance(exc, BSONError):
         return InvalidInput("document", f"cannot be stored: {exc}")
     if isinstance(exc, ConnectionFailure | AutoReconnect | ServerSelectionTimeoutError | ExecutionTimeout):
-        return StoreUnavailable("mongodb", type(exc).__name__)
+        text = short_driver_message(exc)  # which server and why: "127.0.0.1:1: [Errno 111] Connection refused"
+        return StoreUnavailable("mongodb", f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
     if isinstance(exc, WTimeoutError):
         return StoreUnavailable("mongodb", "write concern timeout")
     if isinstance(exc, OperationFailure):

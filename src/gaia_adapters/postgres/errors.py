@@ -32,8 +32,7 @@ def translate(error: BaseException, entity: str, key: object) -> DomainError:
     """The domain error for a driver error raised while working on ``entity`` ``key``."""
     if isinstance(error, DomainError):
         return error
-    if isinstance(error, sa_exc.DBAPIError) and error.orig is not None:
-        error = error.orig  # SQLAlchemy's wrapper around the driver error (connect failures)
+    error = _driver_error(error)
     if isinstance(error, asyncpg.UniqueViolationError):
         constraint = error.constraint_name or ""
         if constraint == "uq_users_email_normalized":
@@ -46,11 +45,23 @@ def translate(error: BaseException, entity: str, key: object) -> DomainError:
     return unavailable(error)
 
 
+def _driver_error(error: BaseException) -> BaseException:
+    """The asyncpg error inside SQLAlchemy's wrappers (``DBAPIError.orig``, then its adapter's own ``Error``)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.orig is not None:
+        error = error.orig
+    if not isinstance(error, asyncpg.PostgresError) and isinstance(error.__cause__, asyncpg.PostgresError):
+        error = error.__cause__
+    return error
+
+
 def unavailable(error: BaseException) -> StoreUnavailable:
+    error = _driver_error(error)
     if isinstance(error, asyncio.TimeoutError):
         reason = "the statement timed out (pg_command_timeout)"
     elif isinstance(error, sa_exc.TimeoutError):
         reason = "no pooled connection became free in time (pg_pool_timeout)"
+    elif isinstance(error, asyncpg.InvalidCatalogNameError):
+        reason = f"{error.sqlstate}: {error} (create it first: createdb, then gaia-db migrate)"
     elif isinstance(error, asyncpg.UndefinedTableError):
         reason = f"{error.sqlstate}: {error} (is the schema migrated? run gaia-db migrate)"
     elif isinstance(error, asyncpg.PostgresError):

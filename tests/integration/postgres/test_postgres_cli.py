@@ -56,3 +56,14 @@ async def test_migrate_twice_then_the_demo_on_postgresql(empty_db_url: str) -> N
     assert users >= 1
     assert goals >= 1
     assert stuck == 0
+
+
+def test_a_database_that_does_not_exist_is_named_with_what_to_do(pg_server_url: str) -> None:
+    missing = make_url(pg_server_url).set(database=f"gaia_missing_{uuid.uuid4().hex[:8]}")
+    demo = _gaia_db("demo", "--postgres-url", missing.render_as_string(hide_password=False))
+    assert demo.returncode == 1, demo.stdout + demo.stderr
+    assert demo.stderr.strip() == (
+        f'error: postgresql unavailable: 3D000: database "{missing.database}" does not exist '
+        "(create it first: createdb, then gaia-db migrate)"
+    )
+    assert "Users" not in demo.stdout
