@@ -132,7 +132,7 @@ async def _import(
                 )
             report = await run_import(app, container.clock(), file, email, options, show_progress=show_progress)
     except StoreUnavailable as exc:  # before the import started (the user lookup): the same code as during it
-        err_console.print(Text.assemble(("database failed: ", "bold red"), mask_url(str(exc).splitlines()[0])))
+        err_console.print(Text.assemble(("error: database failed: ", "bold red"), mask_url(str(exc).splitlines()[0])))
         return EXIT_STORE_FAILED
     return report.exit_code
 
@@ -145,6 +145,7 @@ async def run_import(
     options: ImportOptions,
     *,
     out: Console = console,
+    err: Console = err_console,
     show_progress: bool = True,
 ) -> ImportReport:
     """The command's work on running services (tests call it twice on one backend to see idempotency)."""
@@ -152,7 +153,7 @@ async def run_import(
     problem = await asyncio.to_thread(check_export, file, options)
     if problem is not None:
         report = ImportReport(path=file, error=problem)
-        print_report(report, out)
+        print_report(report, out, err)
         return report
     owner, created = await ensure_user(app.users, email)
     out.print(f"user {owner.email.value} ({'created' if created else 'existing'}, id {owner.id})")
@@ -160,7 +161,7 @@ async def run_import(
         report = await import_export(
             file, user_id=owner.id, conversations=app.conversations, clock=clock, options=options, progress=progress
         )
-    print_report(report, out)
+    print_report(report, out, err)
     return report
 
 
@@ -215,18 +216,21 @@ class RichImportProgress:
         self._progress.update(self._task, completed=bytes_read, conversations=conversations, messages=messages)
 
 
-def print_report(report: ImportReport, out: Console) -> None:
+def print_report(report: ImportReport, out: Console, err: Console = err_console) -> None:
+    """The tables on ``out``; an unusable file or a failed database as one ``error:`` line (and what to do) on
+    ``err``, like every other command's errors."""
     if report.read or report.error is None:  # nothing was read from an unusable file: the error says it all
         out.print(summary_table(report))
     if report.skipped:
         out.print(skipped_table(report))
     if report.error:
-        out.print(Text.assemble(("unusable file: ", "bold red"), printable(report.error)), soft_wrap=True)  # one line
+        err.print(Text.assemble(("error: unusable file: ", "bold red"), printable(report.error)), soft_wrap=True)
         if report.imported:
-            out.print("the conversations read completely before that point were imported (re-running is safe)")
+            err.print("the conversations read completely before that point were imported (re-running is safe)")
     if report.store_error:
-        out.print(Text.assemble(("database failed: ", "bold red"), printable(report.store_error)), soft_wrap=True)
-        out.print("the import stopped there; run the same command again to finish (nothing is imported twice)")
+        line = Text.assemble(("error: database failed: ", "bold red"), printable(report.store_error))
+        err.print(line, soft_wrap=True)
+        err.print("the import stopped there; run the same command again to finish (nothing is imported twice)")
 
 
 def summary_table(report: ImportReport) -> Table:

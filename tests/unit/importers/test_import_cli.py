@@ -69,8 +69,8 @@ def test_unusable_file_exits_2_with_a_clear_error(
     path.write_bytes(content)
     result = runner.invoke(app, ["import", str(path), "--user", EMAIL], env={"COLUMNS": "300"})
     assert result.exit_code == 2, result.output
-    assert "unusable file:" in result.output
-    assert expected in result.output
+    assert "error: unusable file:" in result.stderr
+    assert expected in result.stderr
 
 
 def test_forced_format_and_bad_email(runner: CliRunner, tmp_path: Path) -> None:
@@ -138,8 +138,8 @@ def test_unreachable_database_exits_3_and_says_a_rerun_finishes(tmp_path: Path) 
         env=env,
     )
     assert done.returncode == 3, done.stdout + done.stderr
-    assert "database failed: mongodb unavailable" in done.stdout
-    assert "run the same command again" in done.stdout
+    assert "error: database failed: mongodb unavailable" in done.stderr
+    assert "run the same command again" in done.stderr
 
 
 async def test_progress_bar_shows_bytes_conversations_and_messages_per_second(tmp_path: Path) -> None:
@@ -193,6 +193,7 @@ async def test_an_unusable_file_registers_no_user(tmp_path: Path, content: bytes
             "newcomer@example.org",
             ImportOptions(),
             out=Console(file=buffer, width=80),
+            err=Console(file=buffer, width=80),
         )
         assert report.exit_code == 2
         assert expected in (report.error or "")
@@ -200,7 +201,7 @@ async def test_an_unusable_file_registers_no_user(tmp_path: Path, content: bytes
             await services.users.get_by_email("newcomer@example.org")
     output = buffer.getvalue()
     assert "created" not in output
-    error_lines = [line for line in output.splitlines() if line.startswith("unusable file:")]
+    error_lines = [line for line in output.splitlines() if line.startswith("error: unusable file:")]
     assert len(error_lines) == 1, output  # one line, even at 80 columns
     assert expected in error_lines[0]
 
