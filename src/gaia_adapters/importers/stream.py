@@ -121,9 +121,11 @@ class ExportFile:
         """
         self._rewind()
         level = "item" if self.is_list else ""
+        keys: set[str] = set()
         try:
             for count, (prefix, event, value) in enumerate(ijson.parse(self.reader, buf_size=_BUFFER)):
                 if event == "map_key" and prefix == level:
+                    keys.add(value)
                     if value == "mapping":
                         return ExportFormat.CHATGPT
                     if value == "chat_messages":
@@ -142,6 +144,12 @@ class ExportFile:
             raise UnusableFile(f"cannot read {self.path} (after {self.reader.bytes_read:,} bytes): {exc}") from exc
         finally:
             self._rewind()
+        if {"conversation_id", "messages"} <= keys:
+            raise UnusableFile(
+                f"{self.path}: this looks like GAIA's own MongoDB conversation documents ('conversation_id', "
+                "'messages'), not a chat export: those are upgraded where they are stored, by "
+                "gaia-db migrate --mongo-url (docs/import.md, 'GAIA's own conversation documents')"
+            )
         raise UnusableFile(
             f"{self.path}: unknown export format: the first conversation has neither 'mapping' (ChatGPT) "
             "nor 'chat_messages' (Claude); use --format to force one"

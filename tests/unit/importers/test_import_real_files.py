@@ -158,3 +158,13 @@ def test_a_missing_real_file_fails_in_ci_and_skips_elsewhere(
         monkeypatch.setenv(name, value)
     with pytest.raises(outcome, match="is missing"):
         shared_file("no-such-export.json")
+
+
+async def test_gaias_own_conversation_documents_are_refused_as_such_and_nothing_is_stored() -> None:
+    """The legacy file is MongoDB documents, not an export: the error says what it is and where it goes."""
+    async with memory_app() as app:
+        report = await app.run(shared_file("gaia-legacy-conversations.json"))
+        assert report.exit_code == 2
+        assert "GAIA's own MongoDB conversation documents" in (report.error or "")
+        assert "gaia-db migrate --mongo-url" in (report.error or "")
+        assert await app.stored() == []
