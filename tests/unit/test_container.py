@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -197,3 +200,13 @@ async def test_the_readme_example_of_swapping_an_adapter_runs(monkeypatch: pytes
     namespace: dict[str, Any] = {}
     exec(compile(code, "README.md", "exec"), namespace)
     await namespace["test_with_my_store"]()
+
+
+def test_the_readme_example_of_wiring_the_container_runs(tmp_path: Path) -> None:
+    """As a user would: the block copied into a script of its own and run (memory backend)."""
+    section = README.read_text(encoding="utf-8").split("## Wiring the container", 1)[1]
+    script = tmp_path / "wiring.py"
+    script.write_text(section.split("```python\n", 1)[1].split("```", 1)[0], encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GAIA_")}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")

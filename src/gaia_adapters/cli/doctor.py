@@ -45,7 +45,11 @@ def doctor(
     timeout: Timeout = 5.0,
     as_json: AsJson = False,
 ) -> None:
-    """Check the databases: connectivity, versions, pending migrations, missing indexes, outbox backlog."""
+    """Check the databases: connectivity, versions, pending migrations, missing indexes, outbox backlog.
+
+    Exit codes (its own, for monitoring): 0 everything OK, 1 something needs attention (pending migrations,
+    missing indexes, a backlog, dead events, a failed check), 2 a database cannot be reached.
+    """
     settings = settings_for(ctx, postgres_url, mongo_url)
     run(lambda: _doctor(settings, connect_timeout=timeout, as_json=as_json))
 
