@@ -90,11 +90,12 @@ def tool_data_to_document(entry: ToolData) -> dict[str, Any]:
 
 
 def message_to_document(message: Message) -> dict[str, Any]:
-    # ``role`` is a StrEnum member: BSON encodes it as the plain string, and no ``.value`` (a descriptor) nor
-    # enum hash (a Python call) is paid per message on the bulk import path (B5 in docs/performance.md).
+    # ``role._value_`` is the member's plain ``str``, an instance attribute (``.value`` is a descriptor): a
+    # dict of plain values only is not tracked by the garbage collector, which then never walks the thousands
+    # a bulk import builds (B5 in docs/performance.md); the member itself would make every such dict tracked.
     doc: dict[str, Any] = {
         "message_id": message.id.value,
-        "role": message.role,
+        "role": message.role._value_,
         "content": message.content,
         "created_at": message.created_at,
         "pinned": message.pinned,
@@ -111,7 +112,7 @@ def message_to_document(message: Message) -> dict[str, Any]:
 def messages_to_documents(messages: Sequence[Message]) -> list[dict[str, Any]]:
     """The documents of many messages; a plain message (most of an import) is built inline, without a call."""
     return [
-        {"message_id": m.id.value, "role": m.role, "content": m.content, "created_at": m.created_at,
+        {"message_id": m.id.value, "role": m.role._value_, "content": m.content, "created_at": m.created_at,
          "pinned": m.pinned}
         if m.reply_to is None and not m.tool_data and m.edited_at is None
         else message_to_document(m)
