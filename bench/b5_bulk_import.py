@@ -81,6 +81,9 @@ async def run(ctx: Context) -> list[Row]:
         a = Side("framework", framework, messages, setup=functools.partial(new_database, "framework"))
         b = Side("insert_many", raw, messages, setup=functools.partial(new_database, "raw"))
         await run_alternating([a, b], sizes.b5_repetitions, warmup=False)
+        for side in (a, b):  # the spread behind the medians (stderr)
+            rates = ", ".join(f"{1 / sample.cpu:,.0f}" for sample in side.samples)
+            progress(f"B5 {side.name}: msgs per CPU-second by repetition: {rates}")
         for registry in targets.values():
             await client.drop_database(registry.database.name)
     return [
