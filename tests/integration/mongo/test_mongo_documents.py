@@ -5,6 +5,7 @@ The legacy file is read where it lives (``../shared/data``, or ``GAIA_SHARED_DAT
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from bson import ObjectId, json_util
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions
 
+from gaia_adapters.mongo.commands import gc_paused
 from gaia_adapters.mongo.documents import (
     SCHEMA_VERSION,
     ConversationDocument,
@@ -244,3 +246,39 @@ def test_an_upgraded_legacy_document_with_a_bad_field_is_invalid_input_not_a_pyd
         conversation_from_document(legacy)
     assert caught.value.field == "description"
     assert "older document shape" in str(caught.value)
+
+
+def test_message_documents_hold_plain_values_the_garbage_collector_does_not_track() -> None:
+    """The bulk import builds thousands of these per batch: a plain ``str`` role keeps them out of every
+    collection (an enum member would make each dict tracked)."""
+    clock = TickingClock()
+    conversation = builders.conversation(clock, UserId.new(), contents=["a", "b"])
+    conversation.messages.append(builders.message(clock, "tools", role=Role.TOOL, tools=["web_search"]))
+    messages = conversation_to_document(conversation)["messages"]
+    assert [type(m["role"]) for m in messages] == [str, str, str]
+    assert [m["role"] for m in messages] == [m.role.value for m in conversation.messages]
+    plain = [m for m, domain in zip(messages, conversation.messages, strict=True) if not domain.tool_data]
+    assert len(plain) == 2
+    assert not any(gc.is_tracked(m) for m in plain)
+
+
+def test_gc_paused_restores_the_collector_as_it_was_also_after_an_error() -> None:
+    seen: list[bool] = []
+
+    def fails_inside() -> None:
+        with gc_paused():
+            seen.append(gc.isenabled())
+            raise RuntimeError("boom")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        fails_inside()
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
