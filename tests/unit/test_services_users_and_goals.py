@@ -157,3 +157,48 @@ async def test_eight_concurrent_completions_of_one_goal_all_succeed(world: World
     stored = await world.goals.get(owner.id, goal.id)
     assert (stored.progress, stored.version) == (100, 9)
     assert sum(isinstance(e, GoalCompleted) for e in world.delivered) == 1
+
+
+async def test_concurrent_goal_edits_without_a_version_all_land(world: World) -> None:
+    """No expected_version: each editor's fields are applied to the fresh goal; nobody gets a conflict."""
+    owner = await world.users.register(email="editors@example.com", name="Editors")
+    goal = await world.goals.create(owner.id, title="Before", description="before")
+    results = await asyncio.gather(
+        world.goals.edit(owner.id, goal.id, title="After"),
+        world.goals.edit(owner.id, goal.id, description="after"),
+        *(world.goals.edit(owner.id, goal.id, roadmap=builders.chain_roadmap(i)) for i in range(1, 9)),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results if isinstance(r, BaseException)] == []
+    stored = await world.goals.get(owner.id, goal.id)
+    assert (stored.title, stored.description, stored.version) == ("After", "after", 11)
+
+
+async def test_a_stale_expected_version_still_conflicts_and_changes_nothing(world: World) -> None:
+    owner = await world.users.register(email="stale@example.com", name="Stale")
+    goal = await world.goals.create(owner.id, title="v1")
+    await world.goals.edit(owner.id, goal.id, title="v2")
+    before = world.snapshot()
+    with pytest.raises(ConcurrencyConflict):
+        await world.goals.edit(owner.id, goal.id, title="v3", expected_version=goal.version)
+    assert world.snapshot() == before
+
+
+async def test_concurrent_user_changes_all_land_without_a_conflict(world: World) -> None:
+    """record_activity runs on every request of an app: it must not make a profile or onboarding change fail."""
+    user = await world.users.register(email="busy@example.com", name="Busy")
+    results = await asyncio.gather(
+        *(world.users.record_activity(user.id) for _ in range(6)),
+        world.users.update_profile(user.id, name="Busy Bee"),
+        world.users.update_profile(user.id, timezone="Europe/Paris"),
+        world.users.update_onboarding(user.id, preferences=Preferences(profession="Beekeeper")),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results if isinstance(r, BaseException)] == []
+    stored = await world.users.get(user.id)
+    assert (stored.name, stored.timezone, stored.onboarding.preferences.profession) == (
+        "Busy Bee",
+        "Europe/Paris",
+        "Beekeeper",
+    )
+    assert stored.version == 1 + 9

@@ -71,17 +71,26 @@ class GoalService:
         roadmap: Roadmap | None = None,
         expected_version: int | None = None,
     ) -> Goal:
-        """Edit the goal; with ``expected_version`` a stale editor gets ``ConcurrencyConflict``."""
+        """Edit the given fields. With ``expected_version`` (the version the editor read) a stale editor gets
+        ``ConcurrencyConflict``; without it a save that lost to another writer is re-run on the fresh goal, so
+        each writer's fields land and the caller sees no conflict."""
         if expected_version is not None:
             _check_version(expected_version)
-        async with self._uow() as uow:
-            goal = await uow.goals.get(user_id, goal_id)
-            if expected_version is not None:
-                goal.version = expected_version
-            goal.edit(clock=self._clock, title=title, description=description, roadmap=roadmap)
-            await uow.goals.save(goal)
-            await uow.commit()
-            events = list(uow.committed_events)
+
+        async def attempt() -> tuple[Goal, list[Event]]:
+            async with self._uow() as uow:
+                goal = await uow.goals.get(user_id, goal_id)
+                if expected_version is not None:
+                    goal.version = expected_version
+                goal.edit(clock=self._clock, title=title, description=description, roadmap=roadmap)
+                await uow.goals.save(goal)
+                await uow.commit()
+                return goal, list(uow.committed_events)
+
+        if expected_version is None:
+            goal, events = await retry_on_conflict(attempt)
+        else:
+            goal, events = await attempt()
         await self._dispatcher.after_commit(events)
         return goal
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gaia_domain.clock import Clock
+from gaia_domain.events import Event
 from gaia_domain.ids import UserId
 from gaia_domain.pagination import DEFAULT_PAGE_SIZE, Page
-from gaia_domain.services._uow import UnitOfWorkFactory
+from gaia_domain.services._uow import UnitOfWorkFactory, retry_on_conflict
 from gaia_domain.services.bus import EventDispatcher
 from gaia_domain.users import OnboardingPhase, Preferences, User
 
@@ -57,16 +60,13 @@ class UserService:
         timezone: str | None = None,
         clear_picture: bool = False,
     ) -> User:
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-            user.update_profile(
+        """Change the given fields (``clear_picture`` removes the picture); the other fields stay as stored."""
+        return await self._change(
+            user_id,
+            lambda user: user.update_profile(
                 clock=self._clock, name=name, picture_url=picture_url, timezone=timezone, clear_picture=clear_picture
-            )
-            await uow.users.save(user)
-            await uow.commit()
-            events = list(uow.committed_events)
-        await self._dispatcher.after_commit(events)
-        return user
+            ),
+        )
 
     async def update_onboarding(
         self,
@@ -75,21 +75,30 @@ class UserService:
         phase: OnboardingPhase | str | None = None,
         preferences: Preferences | None = None,
     ) -> User:
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-            user.update_onboarding(clock=self._clock, phase=phase, preferences=preferences)
-            await uow.users.save(user)
-            await uow.commit()
-            events = list(uow.committed_events)
-        await self._dispatcher.after_commit(events)
-        return user
+        """Move the onboarding forward and/or replace the preferences (checked against the stored state)."""
+        return await self._change(
+            user_id, lambda user: user.update_onboarding(clock=self._clock, phase=phase, preferences=preferences)
+        )
 
     async def record_activity(self, user_id: UserId) -> User:
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-            user.touch(self._clock)
-            await uow.users.save(user)
-            await uow.commit()
+        """Set ``last_active_at`` to now (an application may call it on every request)."""
+        return await self._change(user_id, lambda user: user.touch(self._clock))
+
+    async def _change(self, user_id: UserId, change: Callable[[User], object]) -> User:
+        """Read the user, apply ``change``, save. These commands name the fields they set and carry no version,
+        so a save that lost to another writer (``ConcurrencyConflict``) is re-run on the fresh state: each
+        writer's fields land, nobody's are overwritten with stale values, and the caller sees no conflict."""
+
+        async def attempt() -> tuple[User, list[Event]]:
+            async with self._uow() as uow:
+                user = await uow.users.get(user_id)
+                change(user)
+                await uow.users.save(user)
+                await uow.commit()
+                return user, list(uow.committed_events)
+
+        user, events = await retry_on_conflict(attempt)
+        await self._dispatcher.after_commit(events)
         return user
 
     async def delete(self, user_id: UserId) -> None:
