@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from gaia_domain import validation as v
 from gaia_domain.clock import Clock
 from gaia_domain.errors import InvalidInput, NotFound
 from gaia_domain.events import Event, GoalCompleted, GoalCreated
 from gaia_domain.ids import ConversationId, GoalId, UserId
+
+T = TypeVar("T")
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5_000
@@ -43,7 +46,10 @@ class RoadmapNode:
             "estimated_time",
             v.optional_text("roadmap.nodes.estimated_time", self.estimated_time, max_length=MAX_ESTIMATE),
         )
-        resources = tuple(self.resources)
+        given: object = self.resources
+        if not isinstance(given, tuple | list):  # a lone string would be split into its characters
+            raise InvalidInput("roadmap.nodes.resources", f"must be a list of strings, got {type(given).__name__}")
+        resources = tuple(given)
         if len(resources) > MAX_RESOURCES:
             raise InvalidInput("roadmap.nodes.resources", f"at most {MAX_RESOURCES} resources")
         object.__setattr__(
@@ -58,6 +64,23 @@ class RoadmapEdge:
     source: str
     target: str
 
+    def __post_init__(self) -> None:
+        for name in ("source", "target"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidInput(
+                    f"roadmap.edges.{name}", f"must be a node id string, got {type(getattr(self, name)).__name__}"
+                )
+
+
+def _items(name: str, value: object, kind: type[T]) -> tuple[T, ...]:
+    """A tuple of ``kind`` from a tuple or list of them; anything else is InvalidInput naming the field."""
+    if not isinstance(value, tuple | list):
+        raise InvalidInput(name, f"must be a list of {kind.__name__}, got {type(value).__name__}")
+    wrong = next((item for item in value if not isinstance(item, kind)), None)
+    if wrong is not None:
+        raise InvalidInput(name, f"must hold {kind.__name__} items, got {type(wrong).__name__}")
+    return tuple(value)
+
 
 @dataclass(frozen=True, slots=True)
 class Roadmap:
@@ -67,7 +90,10 @@ class Roadmap:
     edges: tuple[RoadmapEdge, ...] = ()
 
     def __post_init__(self) -> None:
-        nodes, edges = tuple(self.nodes), tuple(self.edges)
+        nodes, edges = (
+            _items("roadmap.nodes", self.nodes, RoadmapNode),
+            _items("roadmap.edges", self.edges, RoadmapEdge),
+        )
         if len(nodes) > MAX_NODES:
             raise InvalidInput("roadmap.nodes", f"at most {MAX_NODES} nodes")
         ids = [n.id for n in nodes]

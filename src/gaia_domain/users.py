@@ -217,6 +217,10 @@ class User:
         clear_picture: bool = False,
     ) -> None:
         """Validate every change first, then apply them all (a bad field changes nothing)."""
+        if not isinstance(clear_picture, bool):
+            raise InvalidInput("clear_picture", f"must be a boolean, got {type(clear_picture).__name__}")
+        if clear_picture and picture_url is not None:
+            raise InvalidInput("picture_url", "give a new picture_url or clear_picture, not both")
         new_name = v.text("name", name, max_length=MAX_NAME) if name is not None else self.name
         new_picture = (
             None if clear_picture else (_picture_url(picture_url) if picture_url is not None else self.picture_url)
@@ -233,6 +237,8 @@ class User:
         preferences: Preferences | None = None,
     ) -> None:
         """Phases only move forward (they may skip steps); preferences may change at any time."""
+        if preferences is not None and not isinstance(preferences, Preferences):
+            raise InvalidInput("onboarding.preferences", f"must be Preferences, got {type(preferences).__name__}")
         new_phase = self.onboarding.phase
         if phase is not None:
             try:

@@ -70,6 +70,24 @@ CASES: list[tuple[str, Attempt, type[DomainError], str | None]] = [
         InvalidInput,
         "onboarding.phase",
     ),
+    (
+        "preferences of the wrong type",
+        lambda s: s.world.users.update_onboarding(s.ada.id, preferences={"profession": "x"}),  # type: ignore[arg-type]
+        InvalidInput,
+        "onboarding.preferences",
+    ),
+    (
+        "clear_picture not a boolean",
+        lambda s: s.world.users.update_profile(s.ada.id, clear_picture="no"),  # type: ignore[arg-type]
+        InvalidInput,
+        "clear_picture",
+    ),
+    (
+        "a new picture and clear_picture",
+        lambda s: s.world.users.update_profile(s.ada.id, picture_url="https://example.org/a.png", clear_picture=True),
+        InvalidInput,
+        "picture_url",
+    ),
     ("unknown user", lambda s: s.world.users.update_profile(UserId.new(), name="X"), NotFound, None),
     ("malformed user id", lambda s: s.world.users.get(UserId.parse("not-a-uuid")), InvalidInput, "user_id"),
     ("bad page size", lambda s: s.world.users.list(limit=0), InvalidInput, "limit"),
@@ -86,6 +104,34 @@ CASES: list[tuple[str, Attempt, type[DomainError], str | None]] = [
         ),
         InvalidInput,
         "roadmap.edges",
+    ),
+    (
+        "roadmap nodes that are not nodes",
+        lambda s: s.world.goals.edit(s.ada.id, s.goal.id, roadmap=Roadmap(nodes=("a",))),  # type: ignore[arg-type]
+        InvalidInput,
+        "roadmap.nodes",
+    ),
+    (
+        "roadmap edges as pairs",
+        lambda s: s.world.goals.edit(s.ada.id, s.goal.id, roadmap=Roadmap(edges=(("a", "b"),))),  # type: ignore[arg-type]
+        InvalidInput,
+        "roadmap.edges",
+    ),
+    (
+        "roadmap edge on a list",
+        lambda s: s.world.goals.edit(s.ada.id, s.goal.id, roadmap=Roadmap(edges=(RoadmapEdge(["a"], "a"),))),  # type: ignore[arg-type]
+        InvalidInput,
+        "roadmap.edges.source",
+    ),
+    (
+        "resources as one string",
+        lambda s: s.world.goals.edit(
+            s.ada.id,
+            s.goal.id,
+            roadmap=Roadmap(nodes=(RoadmapNode("a", "A", resources="https://docs.rs"),)),  # type: ignore[arg-type]
+        ),
+        InvalidInput,
+        "roadmap.nodes.resources",
     ),
     ("oversize title", lambda s: s.world.goals.create(s.ada.id, title="t" * 201), InvalidInput, "title"),
     ("goal for unknown user", lambda s: s.world.goals.create(UserId.new(), title="T"), NotFound, None),
@@ -112,6 +158,12 @@ CASES: list[tuple[str, Attempt, type[DomainError], str | None]] = [
         ),
         InvalidInput,
         "message.created_at",
+    ),
+    (
+        "messages not a list",
+        lambda s: s.world.conversations.send_messages(s.ada.id, s.chat.id, None),  # type: ignore[arg-type]
+        InvalidInput,
+        "messages",
     ),
     (
         "oversize message",

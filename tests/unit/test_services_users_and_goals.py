@@ -202,3 +202,15 @@ async def test_concurrent_user_changes_all_land_without_a_conflict(world: World)
         "Beekeeper",
     )
     assert stored.version == 1 + 9
+
+
+async def test_string_user_ids_are_accepted_by_every_use_case_alike(world: World) -> None:
+    user = await world.users.register(email="strings@example.com", name="Strings")
+    as_text = str(user.id)
+    goal = await world.goals.create(as_text, title="From a string")  # type: ignore[arg-type]
+    chat = await world.conversations.start(as_text)  # type: ignore[arg-type]
+    assert (goal.user_id, chat.user_id) == (user.id, user.id)
+    assert [g.id for g in (await world.goals.list(as_text)).items] == [goal.id]  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput) as caught:
+        await world.goals.create("not-a-uuid", title="Bad")  # type: ignore[arg-type]
+    assert caught.value.field == "user_id"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +50,8 @@ class ConversationService:
         self._clock = clock
 
     def _build(self, messages: Iterable[NewMessage]) -> list[Message]:
+        if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
+            raise InvalidInput("messages", f"must be a list of NewMessage, got {type(messages).__name__}")
         built: list[Message] = []
         for new in messages:
             if not isinstance(new, NewMessage):
@@ -84,6 +86,7 @@ class ConversationService:
         conversation_id: ConversationId | None = None,
     ) -> Conversation:
         """Start a conversation for an existing user (``NotFound`` otherwise)."""
+        user_id = UserId.parse(user_id)  # a string form is accepted, as by every other use case
         conversation = Conversation.start(
             user_id=user_id,
             clock=self._clock,

@@ -37,6 +37,7 @@ class GoalService:
         roadmap: Roadmap | None = None,
         conversation_id: ConversationId | None = None,
     ) -> Goal:
+        user_id = UserId.parse(user_id)  # a string form is accepted, as by every other use case
         goal = Goal.create(
             user_id=user_id,
             title=title,
