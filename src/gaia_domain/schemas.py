@@ -66,7 +66,8 @@ def _optional_message_id(raw: str | None, field: str) -> MessageId | None:
 
 
 class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a version is an int, a flag a bool ("yes", "3", 3.0 and True-as-1 are refused, not coerced)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class _ReadModel(BaseModel):
@@ -131,7 +132,9 @@ class MessageIn(_Command):
     tool_data: list[ToolDataIn] = Field(default_factory=list)
     reply_to: str | None = None
     message_id: str | None = None
-    created_at: datetime | None = None  # a naive value is rejected by the domain, naming the field
+    # ISO strings from JSON are parsed (strict mode would take only datetime objects); a naive value is rejected
+    # by the domain, naming the field
+    created_at: datetime | None = Field(default=None, strict=False)
     pinned: bool = False
 
     def to_domain(self) -> NewMessage:

@@ -214,6 +214,12 @@ def test_naive_datetime_passes_the_shape_check_and_the_domain_names_the_field() 
         (CreateGoal, {"title": "t", "roadmap": {"nodes": [{"id": "a"}]}}, "roadmap.nodes.0.label"),
         (StartConversation, {"messages": [{"role": "user", "content": "x", "tool_data": [{}]}]}, None),
         (UpdateOnboarding, {"preferences": {"profession": ["x"]}}, "preferences.profession"),
+        # strict: nothing is coerced into a version or a flag
+        (EditGoal, {"expected_version": True}, "expected_version"),
+        (EditGoal, {"expected_version": "3"}, "expected_version"),
+        (EditGoal, {"expected_version": 3.0}, "expected_version"),
+        (SendMessages, {"messages": [{"role": "user", "content": "x", "pinned": "yes"}]}, "messages.0.pinned"),
+        (StartConversation, {"is_system_generated": 1}, "is_system_generated"),
     ],
 )
 def test_shape_errors_become_invalid_input_naming_the_field(
@@ -225,6 +231,14 @@ def test_shape_errors_become_invalid_input_naming_the_field(
         assert caught.value.field.startswith("messages.0.tool_data.0.")
     else:
         assert caught.value.field == field
+
+
+def test_message_times_from_json_are_parsed_in_both_ways_in() -> None:
+    """Strict commands still take an ISO time: from JSON text and from already-parsed JSON (as FastAPI passes)."""
+    data = {"messages": [{"role": "user", "content": "x", "created_at": "2026-03-02T08:00:00.123Z"}]}
+    expected = datetime(2026, 3, 2, 8, 0, 0, 123000, tzinfo=UTC)
+    assert parse_command(SendMessages, data).messages[0].created_at == expected
+    assert parse_command(SendMessages, json.dumps(data)).messages[0].created_at == expected
 
 
 def test_parse_command_accepts_json_text() -> None:
