@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,15 +23,26 @@ from gaia_domain.errors import InvalidInput
 _HEX24 = re.compile(r"[0-9a-f]{24}")
 
 
+_RAND_BITS = 74  # rand_a (12 bits) and rand_b (62 bits) of RFC 9562's layout
+_last_uuid7 = 0  # (milliseconds << 74) | random bits of the newest id made by this process
+_uuid7_lock = threading.Lock()
+
+
 def uuid7() -> uuid.UUID:
-    """A RFC 9562 version-7 UUID: 48-bit Unix milliseconds, then random bits."""
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (millis & 0xFFFF_FFFF_FFFF) << 80
-    value |= 0x7 << 76  # version
-    value |= (rand >> 68) << 64 & (0xFFF << 64)  # 12 random bits (rand_a)
-    value |= 0b10 << 62  # variant
-    value |= rand & 0x3FFF_FFFF_FFFF_FFFF  # 62 random bits (rand_b)
+    """A RFC 9562 version-7 UUID: 48-bit Unix milliseconds, then random bits, monotonic within the process.
+
+    Ids made in the same millisecond (or after the clock stepped back) continue from the previous one by a
+    random increment (RFC 9562, 6.2 method 2), so ids sort in creation order: lists ordered by id are in
+    creation order too.
+    """
+    global _last_uuid7
+    candidate = (time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF) << _RAND_BITS | int.from_bytes(os.urandom(10)) >> 6
+    with _uuid7_lock:
+        if candidate <= _last_uuid7:
+            candidate = _last_uuid7 + 1 + (int.from_bytes(os.urandom(4)) >> 1)
+        _last_uuid7 = candidate
+    millis, rand_a, rand_b = candidate >> _RAND_BITS, candidate >> 62 & 0xFFF, candidate & 0x3FFF_FFFF_FFFF_FFFF
+    value = (millis & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
 
 
@@ -86,10 +98,12 @@ _process_random = os.urandom(5)
 
 
 def _reseed_after_fork() -> None:
-    """A forked child gets its own random part and counter, as bson's ObjectId does (else both make equal ids)."""
-    global _counter, _process_random
+    """A forked child gets its own random part and counter, as bson's ObjectId does (else both make equal ids),
+    and does not continue the parent's UUIDv7 sequence (two processes continuing it would make equal ids)."""
+    global _counter, _process_random, _last_uuid7, _uuid7_lock
     _counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
     _process_random = os.urandom(5)
+    _last_uuid7, _uuid7_lock = 0, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_reseed_after_fork)

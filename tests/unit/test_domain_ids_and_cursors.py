@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -154,3 +156,12 @@ def test_a_signed_body_that_is_not_a_json_object_is_invalid_cursor(body: bytes) 
     with pytest.raises(InvalidInput) as caught:
         decode_cursor("users", _signed(body))
     assert caught.value.field == "cursor"
+
+
+def test_uuid7_ids_increase_strictly_within_a_millisecond_and_keep_their_layout() -> None:
+    """Users list by id "in creation order": ids made in the same millisecond must sort as they were made."""
+    made = [UserId.new().value for _ in range(20_000)]  # far more than one per millisecond
+    assert all(earlier < later for earlier, later in itertools.pairwise(made))
+    assert {(u.version, u.variant) for u in made} == {(7, uuid.RFC_4122)}
+    now_ms = time.time_ns() // 1_000_000
+    assert abs((made[-1].int >> 80) - now_ms) < 60_000  # the leading 48 bits are still the time
