@@ -163,7 +163,11 @@ class Container(containers.DeclarativeContainer):
         ConversationService, store=conversation_store, uow_factory=unit_of_work_factory, clock=clock
     )
     goal_service = providers.Factory(
-        GoalService, uow_factory=unit_of_work_factory, clock=clock, dispatcher=event_dispatcher
+        GoalService,
+        uow_factory=unit_of_work_factory,
+        clock=clock,
+        dispatcher=event_dispatcher,
+        conversations=conversation_store,
     )
 
 

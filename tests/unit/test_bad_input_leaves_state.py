@@ -134,6 +134,18 @@ CASES: list[tuple[str, Attempt, type[DomainError], str | None]] = [
         "roadmap.nodes.resources",
     ),
     ("oversize title", lambda s: s.world.goals.create(s.ada.id, title="t" * 201), InvalidInput, "title"),
+    (
+        "goal linked to a foreign conversation",
+        lambda s: s.world.goals.create(s.bob.id, title="Theirs", conversation_id=s.chat.id),
+        NotFound,
+        None,
+    ),
+    (
+        "goal linked to a missing conversation",
+        lambda s: s.world.goals.create(s.ada.id, title="Nowhere", conversation_id=ConversationId.new()),
+        NotFound,
+        None,
+    ),
     ("goal for unknown user", lambda s: s.world.goals.create(UserId.new(), title="T"), NotFound, None),
     ("foreign goal", lambda s: s.world.goals.edit(s.bob.id, s.goal.id, title="Mine"), NotFound, None),
     ("unknown goal", lambda s: s.world.goals.complete_node(s.ada.id, GoalId.new(), "a"), NotFound, None),

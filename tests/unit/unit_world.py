@@ -45,7 +45,7 @@ def make_world() -> World:
         store=store,
         bus=bus,
         users=UserService(uow, clock, dispatcher),
-        goals=GoalService(uow, clock, dispatcher),
+        goals=GoalService(uow, clock, dispatcher, store),
         conversations=ConversationService(store, uow, clock),
     )
 

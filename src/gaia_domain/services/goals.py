@@ -8,6 +8,7 @@ from gaia_domain.events import Event
 from gaia_domain.goals import Goal, Roadmap
 from gaia_domain.ids import ConversationId, GoalId, UserId
 from gaia_domain.pagination import DEFAULT_PAGE_SIZE, Page, page_size
+from gaia_domain.ports import ConversationStore
 from gaia_domain.services._uow import UnitOfWorkFactory, retry_on_conflict
 from gaia_domain.services.bus import EventDispatcher
 
@@ -23,10 +24,19 @@ def _check_version(value: object) -> None:
 
 
 class GoalService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, dispatcher: EventDispatcher) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        dispatcher: EventDispatcher,
+        conversations: ConversationStore | None = None,
+    ) -> None:
+        """``conversations``, when given, is where a goal's linked conversation must exist (and belong to the
+        goal's owner) when the goal is created; the container always passes it."""
         self._uow = uow_factory
         self._clock = clock
         self._dispatcher = dispatcher
+        self._conversations = conversations
 
     async def create(
         self,
@@ -46,6 +56,10 @@ class GoalService:
             conversation_id=conversation_id,
             clock=self._clock,
         )
+        if goal.conversation_id is not None and self._conversations is not None:
+            # NotFound for a missing or foreign conversation, instead of a completion announcement that is
+            # silently skipped later (it can still be deleted afterwards: the announcement handler allows that)
+            await self._conversations.get(user_id, goal.conversation_id, last_messages=1)
         async with self._uow() as uow:
             await uow.users.get(user_id)  # NotFound for an unknown owner
             await uow.goals.add(goal)
