@@ -1,29 +1,61 @@
 """Domain events: facts raised by aggregates, collected by the unit of work.
 
 Every event serialises to a JSON-safe payload (for the outbox) and back, by its
-type name, through :func:`event_to_payload` / :func:`event_from_payload`.
-Application code registers its own event types with :func:`register_event`.
+type name, through :func:`event_to_payload` / :func:`event_from_payload`; decoding
+gives back an equal event with exactly the declared field types. The allowed field
+types and their encoding are in :mod:`gaia_domain.event_fields`. An event is checked
+against its declared types when it is built (and again when it is stored): a value
+that does not fit is ``InvalidInput`` naming the field. Application code registers
+its own event types with :func:`register_event`, which refuses a type it could not
+store and decode.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from gaia_domain.errors import InvalidInput
-from gaia_domain.ids import ConversationId, EventId, GoalId, MessageId, UserId, _HexId, _UuidId
+from gaia_domain.event_fields import FieldsCodec, JsonValue, compile_fields
+from gaia_domain.ids import ConversationId, EventId, GoalId, MessageId, UserId
 
-JsonValue = Any  # a JSON-compatible value; kept loose on purpose (recursive aliases are noisy here)
+__all__ = [
+    "Event",
+    "GoalCompleted",
+    "GoalCreated",
+    "JsonValue",
+    "MessagePosted",
+    "OnboardingCompleted",
+    "UserDeleted",
+    "UserRegistered",
+    "event_from_payload",
+    "event_to_payload",
+    "event_type",
+    "register_event",
+]
+
+_CODECS: dict[type, FieldsCodec] = {}
+
+
+def _codec(cls: type) -> FieldsCodec:
+    codec = _CODECS.get(cls)
+    if codec is None:
+        codec = _CODECS[cls] = compile_fields(cls)
+    return codec
 
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
     event_id: EventId = field(default_factory=EventId.new)
     occurred_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse field values that do not fit the declared types; aware datetimes are converted to UTC.
+
+        A subclass that defines its own ``__post_init__`` must call ``super().__post_init__()``.
+        """
+        _codec(type(self)).canonicalize(self)
 
     @property
     def type_name(self) -> str:
@@ -76,10 +108,16 @@ _REGISTRY: dict[str, type[Event]] = {}
 
 
 def register_event(cls: E) -> E:
-    """Make an event type known to the outbox (usable as a class decorator)."""
+    """Make an event type known to the outbox (usable as a class decorator, above ``@dataclass``).
+
+    ``TypeError`` if a field's type cannot be stored and decoded exactly (see :mod:`gaia_domain.event_fields`).
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Event)):
+        raise TypeError(f"{cls!r} is not an Event subclass")
     existing = _REGISTRY.get(cls.__name__)
     if existing is not None and existing is not cls:
         raise ValueError(f"another event type is already registered as {cls.__name__!r}")
+    _codec(cls)
     _REGISTRY[cls.__name__] = cls
     return cls
 
@@ -95,39 +133,13 @@ def event_type(name: str) -> type[Event]:
         raise InvalidInput("event_type", f"unknown event type {name!r}") from None
 
 
-def _encode(value: object) -> JsonValue:
-    if isinstance(value, _UuidId | _HexId):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_encode(v) for v in value]
-    return value
-
-
-def _decode(hint: object, value: JsonValue) -> object:
-    if value is None:
-        return None
-    origin = typing.get_origin(hint)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _decode(args[0], value) if len(args) == 1 else value
-    if isinstance(hint, type):
-        if issubclass(hint, _UuidId | _HexId):
-            return hint.parse(value)
-        if issubclass(hint, datetime):
-            return datetime.fromisoformat(value)
-    return value
-
-
 def event_to_payload(event: Event) -> dict[str, JsonValue]:
-    return {f.name: _encode(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    """The event's fields as JSON values; InvalidInput naming the field if one does not fit its declared type."""
+    return _codec(type(event)).encode(event)
 
 
 def event_from_payload(type_name: str, payload: dict[str, JsonValue]) -> Event:
+    """The event back from :func:`event_to_payload`'s output (also from payloads stored by earlier versions)."""
     cls = event_type(type_name)
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {
-        f.name: _decode(hints[f.name], payload[f.name]) for f in dataclasses.fields(cls) if f.name in payload
-    }
+    kwargs: dict[str, Any] = _codec(cls).decode(payload)
     return cls(**kwargs)

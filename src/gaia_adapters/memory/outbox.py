@@ -14,4 +14,5 @@ class MemoryOutbox:
 
     async def add(self, events: Sequence[Event]) -> None:
         tx = self._tx()
-        tx.outbox.extend(outbox_record(event, tx.db) for event in events)
+        records = [outbox_record(event, tx.db) for event in events]  # encodes (checks) all first: a bad one adds none
+        tx.outbox.extend(records)

@@ -26,7 +26,13 @@ class PostgresOutbox:
         """Write ``events`` now, in the open transaction (an event id already stored is skipped)."""
         conn = self._uow.connection()
         if events:
-            await self._uow.run(self.write(conn, events), "outbox event", events[0].event_id.value)
+            # Encoding checks every event against its declared field types: InvalidInput before any SQL is sent,
+            # so nothing is written and the transaction stays usable (as in memory); the caller's rollback follows.
+            columns = rows.event_columns(events)
+            await self._uow.run(self._insert(conn, columns), "outbox event", events[0].event_id.value)
 
     async def write(self, conn: DriverConnection, events: Sequence[Event]) -> None:
-        self._uow.wrote(await conn.fetchval(sql.INSERT_EVENTS, *rows.event_columns(events)))
+        await self._insert(conn, rows.event_columns(events))
+
+    async def _insert(self, conn: DriverConnection, columns: tuple[Sequence[object], ...]) -> None:
+        self._uow.wrote(await conn.fetchval(sql.INSERT_EVENTS, *columns))

@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 import pytest
 
 from gaia_adapters.relay.store import ABANDONED, ClaimedEvent, FailureOutcome, OutboxRelayStore
-from gaia_domain.events import Event, UserDeleted, event_to_payload
+from gaia_domain.errors import InvalidInput
+from gaia_domain.events import Event, UserDeleted, event_from_payload, event_to_payload
 from gaia_domain.ids import EventId, UserId
 from gaia_domain.ports import UnitOfWork
+from gaia_domain.testing.event_shapes import sample_field_shapes, type_shape
 
 Write = Callable[[Sequence[Event]], Awaitable[None]]
 LONG = 60.0  # a lease that does not run out during a test
@@ -61,6 +63,28 @@ class OutboxRelayStoreContract:
         assert (backlog.pending, backlog.due, backlog.dead) == (3, 0, 0)
         assert backlog.next_due_in is not None
         assert 0 < backlog.next_due_in <= LONG
+
+    async def test_an_event_of_every_field_shape_is_decoded_equal_with_its_declared_types(
+        self, relay_store: OutboxRelayStore, write: Write
+    ) -> None:
+        event = sample_field_shapes()
+        await write([event])
+        (claim,) = (await relay_store.claim_due(10, lease_seconds=LONG, max_attempts=3)).claimed
+        decoded = event_from_payload(claim.type_name, claim.payload)
+        assert decoded == event
+        assert type_shape(decoded) == type_shape(event)
+
+    async def test_an_event_that_does_not_fit_its_types_is_refused_and_nothing_is_stored(
+        self, relay_store: OutboxRelayStore, uow_factory: Callable[[], UnitOfWork]
+    ) -> None:
+        good, bad = sample_events(2)
+        object.__setattr__(bad, "user_id", "not a UserId")  # past the constructor's check, as a buggy subclass
+        async with uow_factory() as uow:
+            with pytest.raises(InvalidInput) as caught:
+                await uow.outbox.add([good, bad])
+            assert caught.value.field == "user_id"
+            await uow.rollback()
+        assert not (await relay_store.claim_due(10, lease_seconds=LONG, max_attempts=3)).claimed
 
     async def test_claim_respects_the_limit(self, relay_store: OutboxRelayStore, write: Write) -> None:
         events = sample_events(5)
