@@ -25,6 +25,13 @@ MAX_TOOL_DATA_BYTES = 256_000
 MAX_TOOL_ENTRIES = 50
 MAX_SEARCH_TEXT = 200
 
+# One conversation is one MongoDB document, and a document holds at most 16 MiB of BSON. Every store keeps the
+# estimated size (:func:`message_size`) of a conversation's messages and refuses a write that would take it over
+# this budget; the 1 MiB left is headroom for the metadata, BSON's own framing and fields the domain does not know.
+MAX_CONVERSATION_BYTES = 15 * 1024 * 1024
+MESSAGE_OVERHEAD_BYTES = 200  # field names, ids, dates and flags of one stored message (on the safe side)
+TOOL_DATA_OVERHEAD_BYTES = 50  # field names and framing of one tool data entry
+
 
 class Role(StrEnum):
     USER = "user"
@@ -301,6 +308,50 @@ class Conversation:
             if message.id == message_id:
                 return message
         raise NotFound("message", message_id.value)
+
+
+def text_bytes(text: str) -> int:
+    """The UTF-8 length of a text (its stored length in BSON and JSON alike)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def message_size(message: Message) -> int:
+    """The estimated stored size of one message: deterministic, from its fields alone, identical in every store.
+
+    The UTF-8 lengths of the content and of each tool entry's name, category and data (as JSON, as ToolData
+    measures it), plus a fixed overhead per message and per entry (which covers the ids, times, flags and the
+    optional reply-to and edit time), so an edit of the content changes the size by exactly the change of
+    ``text_bytes(content)``. An estimate, not BSON's exact count: the headroom under 16 MiB absorbs the difference
+    for ordinary data, and the MongoDB store maps the server's own "too large" to the same error.
+    """
+    size = MESSAGE_OVERHEAD_BYTES + text_bytes(message.content)
+    for entry in message.tool_data:
+        data = json.dumps(entry.data, ensure_ascii=False)
+        size += TOOL_DATA_OVERHEAD_BYTES + text_bytes(entry.tool_name) + text_bytes(entry.category or "")
+        size += text_bytes(data)
+    return size
+
+
+def messages_size(messages: Iterable[Message]) -> int:
+    """``sum(message_size(m) for m in messages)``, computed without a call per message: UTF-8 lengths add up, so
+    the contents are measured joined (the bulk import path measures every message it writes)."""
+    batch = messages if isinstance(messages, list | tuple) else list(messages)
+    size = len(batch) * MESSAGE_OVERHEAD_BYTES + text_bytes("".join([m.content for m in batch]))
+    for message in [m for m in batch if m.tool_data]:
+        size += message_size(message) - MESSAGE_OVERHEAD_BYTES - text_bytes(message.content)
+    return size
+
+
+def too_large(field_name: str) -> InvalidInput:
+    """The one error for a write that would take a conversation over :data:`MAX_CONVERSATION_BYTES` (permanent)."""
+    return InvalidInput(field_name, f"the conversation would exceed its size limit of {MAX_CONVERSATION_BYTES} bytes")
+
+
+def check_size(stored_bytes: int, added_bytes: int, field_name: str = "messages") -> None:
+    """``added_bytes`` more (or fewer, when negative) on a conversation of ``stored_bytes``; over the budget is
+    InvalidInput. A write that does not grow the conversation is always allowed (it can only make room)."""
+    if added_bytes > 0 and stored_bytes + added_bytes > MAX_CONVERSATION_BYTES:
+        raise too_large(field_name)
 
 
 def activity_after_append(current: datetime, messages: Sequence[Message]) -> datetime:

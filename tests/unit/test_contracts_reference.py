@@ -63,3 +63,6 @@ class TestReferenceUnitOfWork(UnitOfWorkContract):
 class TestReferenceConversationStore(ConversationStoreContract):
     test_k09_walking_conversation_pages_while_inserting_returns_each_existing_one_once = None  # type: ignore[assignment]
     test_k09_message_pages_newest_first_while_appending_return_each_once = None  # type: ignore[assignment]
+    # They forge or reuse a message cursor by its position: the model's cursors are offsets of its own kind.
+    test_a_message_cursor_past_the_end_pages_from_the_last_message = None  # type: ignore[assignment]
+    test_a_message_cursor_of_a_re_created_shorter_conversation_pages_from_its_last_message = None  # type: ignore[assignment]

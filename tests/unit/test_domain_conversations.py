@@ -18,6 +18,8 @@ from gaia_domain.conversations import (
     ToolData,
     activity_after_append,
     check_new_messages,
+    message_size,
+    messages_size,
     search_text,
 )
 from gaia_domain.errors import AlreadyExists, InvalidInput
@@ -177,3 +179,10 @@ def test_search_text_must_be_storable_non_blank_and_short(text: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         search_text(text)
     assert caught.value.field == "text"
+
+
+@given(st.lists(gs.messages(), max_size=8))
+def test_the_size_of_messages_is_the_sum_of_their_sizes(messages: list[Message]) -> None:
+    """messages_size measures the joined contents (the bulk path's shortcut); it must equal the per-message sum."""
+    assert messages_size(messages) == sum(message_size(m) for m in messages)
+    assert messages_size(iter(messages)) == messages_size(tuple(messages))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,20 +10,21 @@ from gaia_adapters.importers.timestamps import fill_times, first_known
 from gaia_domain.conversations import (
     DEFAULT_DESCRIPTION,
     MAX_CONTENT,
+    MAX_CONVERSATION_BYTES,
     MAX_DESCRIPTION,
     Conversation,
     Message,
     Role,
     Source,
     ToolData,
+    message_size,
 )
 from gaia_domain.errors import InvalidInput
 from gaia_domain.ids import ConversationId, MessageId, UserId
 
-# One conversation is one MongoDB document (16 MiB at most, BSON overhead included): a bigger one is reported
-# and skipped rather than failing the whole batch on the server, on every backend alike.
-MAX_CONVERSATION_BYTES = 15_000_000
-_MESSAGE_OVERHEAD = 200  # field names, ids, dates of one stored message (an estimate, on the safe side)
+# One conversation is one MongoDB document: one over the domain's budget (MAX_CONVERSATION_BYTES, measured by
+# message_size, the same estimate every store enforces) is reported and skipped rather than failing the whole
+# batch in the store, on every backend alike.
 
 CLIP_MARKER = "\n[… cut by gaia-db import: the message was longer than 100,000 characters]"
 
@@ -139,8 +139,7 @@ def _build_thread(
         except InvalidInput as exc:
             raise BrokenConversation(f"message {item.node_id!r:.60}: {exc}") from exc
         built.clipped_messages += clipped
-        size += len(text.encode("utf-8", "surrogatepass")) + _MESSAGE_OVERHEAD
-        size += sum(len(json.dumps(t.data, ensure_ascii=False)) + len(t.tool_name) for t in item.tools)
+        size += message_size(messages[-1])
         if size > MAX_CONVERSATION_BYTES:
             raise BrokenConversation(
                 f"too large: over {MAX_CONVERSATION_BYTES // 1_000_000} MB of messages "

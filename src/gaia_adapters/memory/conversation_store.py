@@ -18,6 +18,7 @@ from gaia_adapters.memory.keyset import decode_time_id, encode_time_id
 from gaia_domain import validation as v
 from gaia_domain.conversations import (
     MAX_CONTENT,
+    MAX_CONVERSATION_BYTES,
     MAX_DESCRIPTION,
     Conversation,
     ConversationStats,
@@ -28,8 +29,12 @@ from gaia_domain.conversations import (
     Source,
     activity_after_append,
     check_new_messages,
+    check_size,
+    messages_size,
     parse_source,
     search_text,
+    text_bytes,
+    too_large,
 )
 from gaia_domain.errors import AlreadyExists, InvalidInput, NotFound
 from gaia_domain.ids import ConversationId, MessageId, UserId
@@ -44,17 +49,23 @@ def _flag(name: str, value: object) -> bool | None:
     return value
 
 
-def _conversation(value: object) -> Conversation:
+def _conversation(value: object) -> tuple[Conversation, int]:
+    """A copy to store and its size (the conversation's messages_size); over the budget is InvalidInput."""
     if not isinstance(value, Conversation):
         raise InvalidInput("conversation", f"must be a Conversation, got {type(value).__name__}")
+    size = messages_size(value.messages)
+    check_size(0, size)
     stored = copy.deepcopy(value)
     stored.message_count = len(stored.messages)
-    return stored
+    return stored, size
 
 
 class MemoryConversationStore:
     def __init__(self) -> None:
         self._conversations: dict[ConversationId, Conversation] = {}
+        # The running size of each conversation's messages (what MongoDB keeps as ``message_bytes``): every
+        # write that changes a message's size moves it by exactly that change, and is refused past the budget.
+        self._bytes: dict[ConversationId, int] = {}
 
     def snapshot(self) -> dict[ConversationId, Conversation]:
         """A deep copy of everything stored (for 'state unchanged' assertions)."""
@@ -69,20 +80,28 @@ class MemoryConversationStore:
     def _of(self, user_id: UserId) -> list[Conversation]:
         return [c for c in self._conversations.values() if c.user_id == user_id]
 
+    def _size(self, conversation: Conversation) -> int:
+        size = self._bytes.get(conversation.id)
+        if size is None:  # not kept (state put in from outside the store): count it, once
+            size = self._bytes[conversation.id] = messages_size(conversation.messages)
+        return size
+
     async def add(self, conversation: Conversation) -> None:
-        stored = _conversation(conversation)
+        stored, size = _conversation(conversation)
         await asyncio.sleep(0)
         if stored.id in self._conversations:
             raise AlreadyExists("conversation", stored.id.value)
         self._conversations[stored.id] = stored
+        self._bytes[stored.id] = size
 
     async def add_many(self, conversations: Sequence[Conversation]) -> int:
         batch = [_conversation(c) for c in conversations]
         await asyncio.sleep(0)
         inserted = 0
-        for stored in batch:
+        for stored, size in batch:
             if stored.id not in self._conversations:
                 self._conversations[stored.id] = stored
+                self._bytes[stored.id] = size
                 inserted += 1
         return inserted
 
@@ -133,6 +152,9 @@ class MemoryConversationStore:
         user_id, conversation_id = UserId.parse(user_id), ConversationId.parse(conversation_id)
         batch = list(messages)
         check_new_messages(batch)
+        added = messages_size(batch)
+        if added > MAX_CONVERSATION_BYTES:  # too large whatever the conversation holds: refused before any lookup
+            raise too_large("messages")
         batch = copy.deepcopy(batch)
         await asyncio.sleep(0)
         stored = self._owned(user_id, conversation_id)
@@ -140,8 +162,11 @@ class MemoryConversationStore:
         taken = next((m.id for m in batch if m.id in known), None)
         if taken is not None:
             raise AlreadyExists("message", taken.value)
+        size = self._size(stored)
+        check_size(size, added)
         stored.messages.extend(batch)
         stored.message_count += len(batch)
+        self._bytes[stored.id] = size + added
         stored.updated_at = activity_after_append(stored.updated_at, batch)
 
     async def update_message(
@@ -170,7 +195,11 @@ class MemoryConversationStore:
         stored = self._owned(user_id, conversation_id)
         for index, message in enumerate(stored.messages):
             if message.id == message_id:
+                size = self._size(stored)
+                delta = 0 if content is None else text_bytes(str(changes["content"])) - text_bytes(message.content)
+                check_size(size, delta, "message.content")
                 stored.messages[index] = dataclasses.replace(message, **changes)  # type: ignore[arg-type]
+                self._bytes[stored.id] = size + delta
                 return
         raise NotFound("message", message_id.value)
 
@@ -202,6 +231,7 @@ class MemoryConversationStore:
         await asyncio.sleep(0)
         self._owned(user_id, conversation_id)
         del self._conversations[conversation_id]
+        self._bytes.pop(conversation_id, None)
 
     async def delete_all_for_user(self, user_id: UserId) -> int:
         user_id = UserId.parse(user_id)
@@ -209,6 +239,7 @@ class MemoryConversationStore:
         mine = [c.id for c in self._of(user_id)]
         for conversation_id in mine:
             del self._conversations[conversation_id]
+            self._bytes.pop(conversation_id, None)
         return len(mine)
 
     async def messages_page(

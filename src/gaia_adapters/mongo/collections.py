@@ -66,6 +66,8 @@ CONVERSATION_VALIDATOR: Mapping[str, Any] = {
             "updated_at": {"bsonType": "date"},
             "messages": {"bsonType": "array"},
             "message_count": {"bsonType": ["int", "long"], "minimum": 0},
+            # Not required: documents stored before the size counter existed get it on their first write.
+            "message_bytes": {"bsonType": ["int", "long"], "minimum": 0},
             "description": {"bsonType": "string", "maxLength": 200},
             "starred": {"bsonType": "bool"},
             "unread": {"bsonType": "bool"},

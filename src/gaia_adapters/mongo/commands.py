@@ -22,6 +22,7 @@ from pymongo.errors import (
     AutoReconnect,
     BulkWriteError,
     ConnectionFailure,
+    DocumentTooLarge,
     DuplicateKeyError,
     ExecutionTimeout,
     OperationFailure,
@@ -44,6 +45,7 @@ from gaia_adapters.mongo.documents import (
 from gaia_domain import validation as v
 from gaia_domain.conversations import (
     MAX_CONTENT,
+    MAX_CONVERSATION_BYTES,
     MAX_DESCRIPTION,
     Conversation,
     ConversationStats,
@@ -53,10 +55,22 @@ from gaia_domain.conversations import (
     SearchHit,
     Source,
     check_new_messages,
+    check_size,
+    message_size,
+    messages_size,
     parse_source,
     search_text,
+    text_bytes,
+    too_large,
 )
-from gaia_domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound, StoreUnavailable
+from gaia_domain.errors import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    StoreUnavailable,
+)
 from gaia_domain.ids import ConversationId, MessageId, UserId
 from gaia_domain.pagination import MAX_CURSOR_INDEX, Page, decode_cursor, encode_cursor, page_size
 
@@ -66,6 +80,9 @@ _ACTIVITY_ORDER = (("updated_at", -1), ("_id", -1))
 _SUMMARY = {"messages": 0}  # lists never transfer messages
 _MESSAGE_COUNT = {"$size": {"$ifNull": ["$messages", []]}}
 _DUPLICATE_KEY = 11000
+# The server's own "document too large" errors: BSONObjectTooLarge, an update's result over 16 MiB, an upsert's.
+_TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
+_WRITE_ATTEMPTS = 5  # a guarded write retried after a concurrent change of the same conversation (rare)
 
 T = TypeVar("T")
 Document: TypeAlias = dict[str, Any]
@@ -132,6 +149,8 @@ def translate(exc: BaseException) -> DomainError:
     """A driver error no operation expected, as a domain error (the caller raises it ``from exc``)."""
     if isinstance(exc, DuplicateKeyError):
         return AlreadyExists("conversation", (exc.details or {}).get("keyValue"))
+    if is_too_large(exc):  # permanent, never "retry later"; writes name their field (see _too_large_write)
+        return InvalidInput("document", f"is too large for MongoDB (over 16 MiB): {short_driver_message(exc)}")
     if isinstance(exc, BSONError):
         return InvalidInput("document", f"cannot be stored: {exc}")
     if isinstance(exc, ConnectionFailure | AutoReconnect | ServerSelectionTimeoutError | ExecutionTimeout):
@@ -145,6 +164,11 @@ def translate(exc: BaseException) -> DomainError:
 
 
 DRIVER_ERRORS = (PyMongoError, BSONError)
+
+
+def is_too_large(exc: BaseException) -> bool:
+    """The driver (a command over its size limit) or the server (a document over 16 MiB) refused the size."""
+    return isinstance(exc, DocumentTooLarge) or (isinstance(exc, OperationFailure) and exc.code in _TOO_LARGE_CODES)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -188,10 +212,15 @@ def add(conversation: Conversation) -> Operation[None]:
     if not isinstance(conversation, Conversation):
         raise InvalidInput("conversation", f"must be a Conversation, got {type(conversation).__name__}")
     document = conversation_to_document(conversation)
+    check_size(0, document["message_bytes"])
     try:
         yield InsertOne(document)
     except DuplicateKeyError as exc:
         raise AlreadyExists("conversation", conversation.id.value) from exc
+    except DRIVER_ERRORS as exc:
+        if is_too_large(exc):  # the last line of defence: the estimate said it fits, the server disagreed
+            raise too_large("messages") from exc
+        raise
 
 
 @contextmanager
@@ -216,6 +245,8 @@ def add_many(conversations: Sequence[Conversation]) -> Operation[int]:
             raise InvalidInput("conversations", f"must be Conversations, got {type(conversation).__name__}")
     with gc_paused():
         documents = [conversation_to_document(conversation) for conversation in conversations]
+    for document in documents:  # all checked before any is written, as the fake does
+        check_size(0, document["message_bytes"])
     if not documents:
         return 0
     try:
@@ -229,28 +260,71 @@ def add_many(conversations: Sequence[Conversation]) -> Operation[int]:
     return inserted
 
 
+def _too_large_write(exc: BaseException, field_name: str) -> None:
+    """A write the server refused as too large: the same InvalidInput as the size guard (``exc`` as its cause)."""
+    if is_too_large(exc):
+        raise too_large(field_name) from exc
+
+
 def append_messages(user_id: UserId, conversation_id: ConversationId, messages: Sequence[Message]) -> Operation[None]:
-    """One ``$push`` guarded by ``$nin`` on the ids: atomic, idempotent, and the same bytes at any size."""
+    """One ``$push`` guarded by ``$nin`` on the ids and by the size budget: atomic, idempotent, the same bytes at
+    any size.
+
+    ``message_bytes`` (the conversation's :func:`messages_size`) moves by ``$inc`` in the same update as the
+    ``$push``, and the filter only matches while the batch still fits, so two concurrent appends can never
+    together pass the budget. A conversation stored before the counter existed has no ``message_bytes``: the
+    filter does not match it, and the slow path counts it once (:func:`_count_size`) and tries again.
+    """
     key = _key(user_id, conversation_id)
     batch = list(messages)
     check_new_messages(batch)
+    added = messages_size(batch)
+    if added > MAX_CONVERSATION_BYTES:  # too large whatever the conversation holds: refused before any I/O
+        raise too_large("messages")
     ids = [m.id.value for m in batch]
-    matched = yield UpdateOne(
-        {**key, "messages.message_id": {"$nin": ids}},
-        {
-            "$push": {"messages": {"$each": [message_to_document(m) for m in batch]}},
-            "$inc": {"message_count": len(batch)},
-            "$max": {"updated_at": max(m.created_at for m in batch)},
-        },
-    )
-    if matched:
+    update = {
+        "$push": {"messages": {"$each": [message_to_document(m) for m in batch]}},
+        "$inc": {"message_count": len(batch), "message_bytes": added},
+        "$max": {"updated_at": max(m.created_at for m in batch)},
+    }
+    guarded = {**key, "messages.message_id": {"$nin": ids}, "message_bytes": {"$lte": MAX_CONVERSATION_BYTES - added}}
+    for _ in range(_WRITE_ATTEMPTS):
+        try:
+            matched = yield UpdateOne(guarded, update)
+        except DRIVER_ERRORS as exc:
+            _too_large_write(exc, "messages")
+            raise
+        if matched:
+            return
+        # Nothing matched: missing / foreign conversation, a message id already there, no room, or no counter yet.
+        found = yield FindOne(
+            key, {"_id": 1, "message_bytes": 1, "messages": {"$elemMatch": {"message_id": {"$in": ids}}}}
+        )
+        if found is None:
+            raise _not_found(conversation_id)
+        if found.get("messages"):
+            raise AlreadyExists("message", found["messages"][0]["message_id"])
+        stored = found.get("message_bytes")
+        if not isinstance(stored, int):
+            yield from _count_size(key)
+            continue
+        check_size(stored, added)
+        # It fits now: an edit made room between the two commands. Try again.
+    raise ConcurrencyConflict("conversation", ConversationId.parse(conversation_id).value)
+
+
+def _count_size(key: Document) -> Operation[None]:
+    """Give a conversation stored before ``message_bytes`` existed its counter, counted from its messages.
+
+    Once per such document (O(n) that once; every later write is O(1)). Safe without a transaction: every write
+    of this store that changes a message's size requires the counter to exist, so nothing changes the sizes
+    between the read and the ``$set``, and the ``$exists: false`` guard never overwrites a concurrent count.
+    """
+    raw = yield FindOne(key, {"message_bytes": 1, "messages": 1})
+    if raw is None or isinstance(raw.get("message_bytes"), int):
         return
-    # Nothing matched: missing / foreign conversation, or a message id already there. Ask cheaply which.
-    found = yield FindOne(key, {"_id": 1, "messages": {"$elemMatch": {"message_id": {"$in": ids}}}})
-    if found is None:
-        raise _not_found(conversation_id)
-    taken = found.get("messages") or [{"message_id": ids[0]}]
-    raise AlreadyExists("message", taken[0]["message_id"])
+    size = sum(message_size(message_from_document(m)) for m in raw.get("messages") or ())
+    yield UpdateOne({**key, "message_bytes": {"$exists": False}}, {"$set": {"message_bytes": size}})
 
 
 def update_message(
@@ -274,7 +348,10 @@ def update_message(
     if _flag("pinned", pinned) is not None:
         changes["messages.$[m].pinned"] = pinned
     with_message = {**key, "messages.message_id": target}
-    if changes:
+    matched: int
+    if content is not None:
+        matched = yield from _edit_content(key, target, changes, text_bytes(changes["messages.$[m].content"]))
+    elif changes:
         matched = yield UpdateOne(with_message, {"$set": changes}, [{"m.message_id": target}])
     else:
         matched = int((yield FindOne(with_message, {"_id": 1})) is not None)
@@ -283,6 +360,40 @@ def update_message(
     if (yield FindOne(key, {"_id": 1})) is None:
         raise _not_found(conversation_id)
     raise NotFound("message", target)
+
+
+def _edit_content(key: Document, target: str, changes: Document, new_bytes: int) -> Operation[int]:
+    """A content edit that keeps ``message_bytes`` exact: read the one message (an ``$elemMatch`` projection, O(1)
+    in the conversation's length), then one update that ``$inc``s the counter by the change of the content's size,
+    guarded by the content it replaces (compare and set) and by the budget. A concurrent edit of the same message
+    makes the guard miss: read again and retry. The matched count: 0 when the message (or conversation) is missing."""
+    for _ in range(_WRITE_ATTEMPTS):
+        found = yield FindOne(
+            {**key, "messages.message_id": target},
+            {"_id": 1, "message_bytes": 1, "messages": {"$elemMatch": {"message_id": target}}},
+        )
+        if found is None or not found.get("messages"):
+            return 0
+        stored = found.get("message_bytes")
+        if not isinstance(stored, int):  # stored before the counter existed: count it once, then edit
+            yield from _count_size(key)
+            continue
+        old = found["messages"][0].get("content")  # None matches a missing content too
+        delta = new_bytes - (text_bytes(old) if isinstance(old, str) else 0)
+        check_size(stored, delta, "message.content")
+        budget = {"$lte": MAX_CONVERSATION_BYTES - delta} if delta > 0 else {"$exists": True}
+        try:
+            matched = yield UpdateOne(
+                {**key, "message_bytes": budget, "messages": {"$elemMatch": {"message_id": target, "content": old}}},
+                {"$set": changes, "$inc": {"message_bytes": delta}},
+                [{"m.message_id": target}],
+            )
+        except DRIVER_ERRORS as exc:
+            _too_large_write(exc, "message.content")
+            raise
+        if matched:
+            return 1
+    raise ConcurrencyConflict("message", target)
 
 
 def update_metadata(
@@ -420,10 +531,7 @@ def messages_page(
         if raw is None:
             raise _not_found(conversation_id)
         page = raw.get("messages") or []
-        total = raw.get("message_count")
-        if not isinstance(total, int):  # a legacy document not migrated yet: count on the server
-            counted = yield Aggregate([{"$match": key}, {"$project": {"n": _MESSAGE_COUNT}}])
-            total = counted[0]["n"] if counted else len(page)
+        total = yield from _message_total(key, raw, len(page))
         start = max(0, total - len(page))
     else:
         start = max(0, before - size)
@@ -431,13 +539,34 @@ def messages_page(
             page = []
             raw = yield FindOne(key, {"_id": 1})
         else:
-            raw = yield FindOne(key, {"_id": 1, "messages": {"$slice": [start, before - start]}})
+            raw = yield FindOne(key, {"_id": 1, "message_count": 1, "messages": {"$slice": [start, before - start]}})
             page = (raw or {}).get("messages") or []
         if raw is None:
             raise _not_found(conversation_id)
+        if before > 0 and len(page) < before - start:
+            # The cursor points past the end (the conversation was re-created shorter, or the cursor was made by
+            # hand: its key is public). Like the fake, the page ends at the last message instead: never an empty
+            # page that still carries a cursor.
+            total = min((yield from _message_total(key, raw, start + len(page))), before)
+            start, page = max(0, total - size), []
+            if total:
+                raw = yield FindOne(key, {"_id": 1, "messages": {"$slice": [start, total - start]}})
+                if raw is None:
+                    raise _not_found(conversation_id)
+                page = raw.get("messages") or []
     items = tuple(message_from_document(m) for m in reversed(page))
     next_cursor = encode_cursor("messages", {"c": this, "i": start}) if start > 0 else None
     return Page(items, next_cursor)
+
+
+def _message_total(key: Document, raw: Document, least: int) -> Operation[int]:
+    """The conversation's stored ``message_count``; a legacy document not migrated yet has none: count on the
+    server."""
+    total = raw.get("message_count")
+    if not isinstance(total, int):
+        counted = yield Aggregate([{"$match": key}, {"$project": {"n": _MESSAGE_COUNT}}])
+        total = counted[0]["n"] if counted else least
+    return total
 
 
 def pinned_messages(user_id: UserId, *, limit: int = 50) -> Operation[Sequence[PinnedMessage]]:

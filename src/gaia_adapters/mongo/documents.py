@@ -39,6 +39,7 @@ from gaia_domain.conversations import (
     Message,
     Role,
     ToolData,
+    messages_size,
     parse_source,
 )
 from gaia_domain.errors import InvalidInput
@@ -121,7 +122,8 @@ def messages_to_documents(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
 
 def conversation_to_document(conversation: Conversation) -> dict[str, Any]:
-    """The current document shape; ``message_count`` is the number of messages written."""
+    """The current document shape; ``message_count`` is the number of messages written, ``message_bytes`` their
+    estimated stored size (the domain's ``messages_size``, which the size budget is enforced on)."""
     return {
         "_id": ObjectId(conversation.id.value),
         "schema_version": SCHEMA_VERSION,
@@ -135,6 +137,7 @@ def conversation_to_document(conversation: Conversation) -> dict[str, Any]:
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
         "message_count": len(conversation.messages),
+        "message_bytes": messages_size(conversation.messages),
         "messages": messages_to_documents(conversation.messages),
     }
 
@@ -192,6 +195,10 @@ class ConversationDocument(BaseModel):
     created_at: datetime
     updated_at: datetime
     message_count: int = Field(ge=0)
+    # The running size of the messages (gaia_domain.conversations.messages_size), kept by $inc with every write
+    # that changes it and checked against MAX_CONVERSATION_BYTES in the same update. Documents written before it
+    # existed have none; the store counts those once, on their first append or edit (commands._count_size).
+    message_bytes: int | None = Field(default=None, ge=0)
     messages: list[MessageDocument] = Field(default_factory=list)
 
 

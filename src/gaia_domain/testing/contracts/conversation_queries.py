@@ -10,7 +10,7 @@ from gaia_domain.clock import Clock, ManualClock
 from gaia_domain.conversations import Conversation, Message, Role, Source, ToolData
 from gaia_domain.errors import InvalidInput
 from gaia_domain.ids import ConversationId, UserId
-from gaia_domain.pagination import encode_cursor
+from gaia_domain.pagination import MAX_CURSOR_INDEX, Page, encode_cursor
 from gaia_domain.ports import ConversationStore
 from gaia_domain.testing import builders
 from gaia_domain.testing.contracts._base import ContractBase, walk
@@ -165,6 +165,43 @@ class ConversationQueriesContract(ContractBase):
         with pytest.raises(InvalidInput) as caught:
             await conversation_store.messages_page(owner, conversation.id, cursor=cursor)
         assert caught.value.field == "cursor"
+
+    @pytest.mark.parametrize("index", [5, 6, 9, 50, MAX_CURSOR_INDEX])
+    async def test_a_message_cursor_past_the_end_pages_from_the_last_message(
+        self, conversation_store: ConversationStore, clock: Clock, index: int
+    ) -> None:
+        # Such a cursor can be made by hand (the key is public): the page ends at the last message, as if the
+        # cursor pointed there; never an empty page that still carries a next cursor.
+        owner = UserId.new()
+        conversation = builders.conversation(clock, owner, contents=[f"m{i}" for i in range(5)])
+        await conversation_store.add(conversation)
+        cursor = encode_cursor("messages", {"c": conversation.id.value, "i": index})
+        page = await conversation_store.messages_page(owner, conversation.id, limit=2, cursor=cursor)
+        assert [m.content for m in page.items] == ["m4", "m3"]
+        assert page.next_cursor is not None
+
+        async def fetch(c: str | None) -> Page[Message]:
+            return await conversation_store.messages_page(owner, conversation.id, limit=2, cursor=c or cursor)
+
+        assert [m.content for m in await walk(fetch)] == ["m4", "m3", "m2", "m1", "m0"]
+
+    async def test_a_message_cursor_of_a_re_created_shorter_conversation_pages_from_its_last_message(
+        self, conversation_store: ConversationStore, clock: Clock
+    ) -> None:
+        owner = UserId.new()
+        long = builders.conversation(clock, owner, contents=[f"old{i}" for i in range(30)])
+        await conversation_store.add(long)
+        cursor = (await conversation_store.messages_page(owner, long.id, limit=2)).next_cursor
+        assert cursor is not None
+        await conversation_store.delete(owner, long.id)
+        short = builders.conversation(clock, owner, contents=["new0", "new1", "new2"])
+        short.id = long.id
+        await conversation_store.add(short)
+        page = await conversation_store.messages_page(owner, short.id, limit=2, cursor=cursor)
+        assert [m.content for m in page.items] == ["new2", "new1"]
+        assert page.next_cursor is not None
+        last = await conversation_store.messages_page(owner, short.id, limit=2, cursor=page.next_cursor)
+        assert ([m.content for m in last.items], last.next_cursor) == (["new0"], None)
 
     async def test_pinned_messages_newest_first_across_own_conversations(
         self, conversation_store: ConversationStore

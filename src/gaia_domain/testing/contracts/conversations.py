@@ -11,7 +11,19 @@ import pytest
 from hypothesis import given, settings
 
 from gaia_domain.clock import Clock, ManualClock
-from gaia_domain.conversations import Conversation, Message, Role, Source, ToolData
+from gaia_domain.conversations import (
+    MAX_CONTENT,
+    MAX_CONVERSATION_BYTES,
+    MAX_TOOL_ENTRIES,
+    MESSAGE_OVERHEAD_BYTES,
+    Conversation,
+    Message,
+    Role,
+    Source,
+    ToolData,
+    message_size,
+    messages_size,
+)
 from gaia_domain.errors import AlreadyExists, InvalidInput, NotFound
 from gaia_domain.ids import ConversationId, MessageId, UserId
 from gaia_domain.ports import ConversationStore
@@ -19,6 +31,35 @@ from gaia_domain.testing import builders
 from gaia_domain.testing import strategies as gs
 from gaia_domain.testing.contracts._base import SHARED_BY_SUBCLASSES
 from gaia_domain.testing.contracts.conversation_queries import ConversationQueriesContract
+
+_BLOB = ToolData("blob", {"b": "x" * 250_000})  # one string shared by every entry: big messages, little memory
+
+
+def messages_of_size(clock: Clock, size: int) -> list[Message]:
+    """A few messages whose :func:`message_size` adds up to exactly ``size`` (at least one message's overhead);
+    tool data carries the bulk, so 15 MiB take two messages."""
+    entry = message_size(Message.new(role=Role.TOOL, content="", clock=clock, tool_data=[_BLOB]))
+    entry -= MESSAGE_OVERHEAD_BYTES
+    messages: list[Message] = []
+    remaining = size
+    while remaining:
+        assert remaining >= MESSAGE_OVERHEAD_BYTES, remaining
+        entries = min(MAX_TOOL_ENTRIES, (remaining - MESSAGE_OVERHEAD_BYTES) // entry)
+        content = min(MAX_CONTENT, remaining - MESSAGE_OVERHEAD_BYTES - entries * entry)
+        if 0 < remaining - MESSAGE_OVERHEAD_BYTES - entries * entry - content < MESSAGE_OVERHEAD_BYTES:
+            content -= MESSAGE_OVERHEAD_BYTES  # leave the next message room for its own overhead
+        message = Message.new(role=Role.TOOL, content="y" * content, clock=clock, tool_data=[_BLOB] * entries)
+        messages.append(message)
+        remaining -= message_size(message)
+    assert messages_size(messages) == size
+    return messages
+
+
+def filler(clock: Clock, size: int) -> Message:
+    """One plain message of exactly ``size`` bytes (message_size)."""
+    message = builders.message(clock, "z" * (size - MESSAGE_OVERHEAD_BYTES))
+    assert message_size(message) == size
+    return message
 
 
 class ConversationStoreContract(ConversationQueriesContract):
@@ -299,3 +340,82 @@ class ConversationStoreContract(ConversationQueriesContract):
         assert await conversation_store.delete_all_for_user(owner) == 2
         assert (await conversation_store.list(owner)).items == ()
         assert await conversation_store.get(other, theirs.id) == theirs
+
+    # ------------------------------------------------------------------ the size budget (one MongoDB document)
+
+    async def test_an_append_past_the_size_limit_is_invalid_input_and_changes_nothing(
+        self, conversation_store: ConversationStore, clock: Clock
+    ) -> None:
+        owner = UserId.new()
+        conversation = Conversation.start(
+            user_id=owner, clock=clock, messages=messages_of_size(clock, MAX_CONVERSATION_BYTES - 1_000)
+        )
+        await conversation_store.add(conversation)
+        exact = filler(clock, 1_000)
+        await conversation_store.append_messages(owner, conversation.id, [exact])  # up to the limit: fine
+        full = await conversation_store.get(owner, conversation.id)
+        for batch in ([builders.message(clock, "")], [filler(clock, 300), filler(clock, 300)]):
+            with pytest.raises(InvalidInput) as caught:
+                await conversation_store.append_messages(owner, conversation.id, batch)
+            assert caught.value.field == "messages"
+            assert f"size limit of {MAX_CONVERSATION_BYTES} bytes" in caught.value.reason
+        with pytest.raises(InvalidInput) as caught:  # a batch too large by itself, whatever the conversation holds
+            await conversation_store.append_messages(
+                owner, conversation.id, messages_of_size(clock, MAX_CONVERSATION_BYTES + 1)
+            )
+        assert caught.value.field == "messages"
+        after = await conversation_store.get(owner, conversation.id)
+        assert after == full
+        assert after.message_count == len(conversation.messages) + 1
+        assert [m.id for m in after.messages][-1] == exact.id
+        other = builders.conversation(clock, owner, contents=["small"])  # other conversations are not affected
+        await conversation_store.add(other)
+        await conversation_store.append_messages(owner, other.id, [builders.message(clock, "still fine")])
+        assert (await conversation_store.get(owner, other.id)).message_count == 2
+
+    async def test_content_edits_keep_the_size_exact_and_are_refused_past_the_limit(
+        self, conversation_store: ConversationStore, clock: Clock
+    ) -> None:
+        owner = UserId.new()
+        small = builders.message(clock, "a" * 1_000)
+        bulk = messages_of_size(clock, MAX_CONVERSATION_BYTES - 100 - message_size(small))
+        conversation = Conversation.start(user_id=owner, clock=clock, messages=[*bulk, small])
+        await conversation_store.add(conversation)
+        edited_at = clock.now()
+
+        async def edit(content: str) -> None:
+            await conversation_store.update_message(
+                owner, conversation.id, small.id, content=content, edited_at=edited_at
+            )
+
+        await edit("é" * 550)  # 1,100 bytes of UTF-8: 100 more, exactly the room left
+        with pytest.raises(InvalidInput) as caught:
+            await edit("é" * 550 + "!")
+        assert caught.value.field == "message.content"
+        assert f"size limit of {MAX_CONVERSATION_BYTES} bytes" in caught.value.reason
+        assert (await conversation_store.get(owner, conversation.id, last_messages=1)).messages[0].content == "é" * 550
+        await conversation_store.update_message(owner, conversation.id, small.id, pinned=True)  # no size change
+        await edit("")  # frees its 1,100 bytes, exactly
+        await conversation_store.append_messages(owner, conversation.id, [filler(clock, 1_100)])
+        with pytest.raises(InvalidInput):
+            await conversation_store.append_messages(owner, conversation.id, [builders.message(clock, "")])
+        loaded = await conversation_store.get(owner, conversation.id, last_messages=2)
+        assert [(m.content, m.pinned) for m in loaded.messages[:1]] == [("", True)]
+        assert loaded.message_count == len(bulk) + 2
+
+    async def test_a_conversation_added_past_the_size_limit_is_invalid_input(
+        self, conversation_store: ConversationStore, clock: Clock
+    ) -> None:
+        owner = UserId.new()
+        huge = Conversation.start(
+            user_id=owner, clock=clock, messages=messages_of_size(clock, MAX_CONVERSATION_BYTES + 1)
+        )
+        fine = builders.conversation(clock, owner, contents=["fine"])
+        with pytest.raises(InvalidInput) as caught:
+            await conversation_store.add(huge)
+        assert caught.value.field == "messages"
+        with pytest.raises(InvalidInput):
+            await conversation_store.add_many([fine, huge])  # checked before anything is written
+        assert (await conversation_store.list(owner)).items == ()
+        with pytest.raises(NotFound):
+            await conversation_store.get(owner, huge.id)

@@ -11,6 +11,7 @@ from datetime import datetime
 from gaia_domain import validation as v
 from gaia_domain.conversations import (
     MAX_CONTENT,
+    MAX_CONVERSATION_BYTES,
     MAX_DESCRIPTION,
     Conversation,
     ConversationStats,
@@ -20,8 +21,12 @@ from gaia_domain.conversations import (
     SearchHit,
     Source,
     check_new_messages,
+    check_size,
+    messages_size,
     parse_source,
     search_text,
+    text_bytes,
+    too_large,
 )
 from gaia_domain.errors import AlreadyExists, InvalidInput, NotFound
 from gaia_domain.ids import ConversationId, MessageId, UserId
@@ -55,6 +60,7 @@ class ReferenceConversationStore:
     def _copy_in(conversation: Conversation) -> Conversation:
         if not isinstance(conversation, Conversation):
             raise InvalidInput("conversation", "must be a Conversation")
+        check_size(0, messages_size(conversation.messages))  # the size budget, recomputed from the messages
         row = copy.deepcopy(conversation)
         row.message_count = len(row.messages)
         return row
@@ -108,11 +114,15 @@ class ReferenceConversationStore:
         self, user_id: UserId, conversation_id: ConversationId, messages: Sequence[Message]
     ) -> None:
         check_new_messages(list(messages))
+        added = messages_size(messages)
+        if added > MAX_CONVERSATION_BYTES:
+            raise too_large("messages")
         row = self._find(user_id, conversation_id)
         existing = {m.id for m in row.messages}
         for message in messages:
             if message.id in existing:
                 raise AlreadyExists("message", message.id.value)
+        check_size(messages_size(row.messages), added)
         row.messages = row.messages + copy.deepcopy(list(messages))
         row.message_count = len(row.messages)
         row.updated_at = max([row.updated_at] + [m.created_at for m in messages])
@@ -139,6 +149,9 @@ class ReferenceConversationStore:
             raise NotFound("message", message_id.value)
         message = row.messages[positions[0]]
         if content is not None:
+            check_size(
+                messages_size(row.messages), text_bytes(content) - text_bytes(message.content), "message.content"
+            )
             message = dataclasses.replace(message, content=content, edited_at=edited_at)
         if pinned is not None:
             message = dataclasses.replace(message, pinned=pinned)
