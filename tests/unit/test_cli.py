@@ -269,3 +269,12 @@ def test_options_in_a_mongodb_url_win_over_the_settings() -> None:
         assert client.codec_options.tz_aware is True  # codec rules never come from the URL
     finally:
         client.close()
+
+
+def test_other_mongodb_driver_errors_keep_their_message() -> None:
+    from pymongo.errors import InvalidOperation
+
+    from gaia_adapters.mongo.commands import translate
+
+    error = translate(InvalidOperation("Cannot use AsyncMongoClient after close"))
+    assert str(error) == "mongodb unavailable: InvalidOperation: Cannot use AsyncMongoClient after close"

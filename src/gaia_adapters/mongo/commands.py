@@ -160,7 +160,8 @@ def translate(exc: BaseException) -> DomainError:
         return StoreUnavailable("mongodb", "write concern timeout")
     if isinstance(exc, OperationFailure):
         return StoreUnavailable("mongodb", f"command failed (code {exc.code})")
-    return StoreUnavailable("mongodb", type(exc).__name__)
+    text = short_driver_message(exc)  # e.g. InvalidOperation: "Cannot use AsyncMongoClient after close"
+    return StoreUnavailable("mongodb", f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 DRIVER_ERRORS = (PyMongoError, BSONError)
