@@ -54,6 +54,10 @@ def asyncpg_url(url: str) -> tuple[URL, dict[str, Any]]:
         raise PostgresUrlError(
             "not a database URL: the port is not a number (expected postgresql://user:password@host:port/database)"
         ) from None
+    if parsed.port is not None and not 0 < parsed.port <= 65535:
+        raise PostgresUrlError(
+            f"the port must be between 1 and 65535, got {parsed.port} ({parsed.render_as_string(hide_password=True)})"
+        )
     if parsed.drivername not in _SCHEMES:
         raise PostgresUrlError(
             f"expected a postgresql://, postgres:// or {DRIVER}:// URL, got {parsed.drivername}:// "

@@ -49,6 +49,13 @@ def test_a_port_that_is_not_a_number_is_a_url_error_without_the_password() -> No
     assert SECRET not in str(raised.value)
 
 
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+def test_a_port_out_of_range_is_a_url_error_without_the_password(port: int) -> None:
+    with pytest.raises(PostgresUrlError, match="port must be between 1 and 65535") as raised:
+        asyncpg_url(f"postgresql+asyncpg://gaia:{SECRET}@db.example:{port}/gaia")
+    assert SECRET not in str(raised.value)
+
+
 @pytest.mark.parametrize("mode", ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
 def test_sslmode_becomes_asyncpgs_ssl_argument(mode: str) -> None:
     sa_url, connect_args = asyncpg_url(f"postgresql://gaia@db.example/gaia?sslmode={mode}&application_name=gaia")
