@@ -277,6 +277,16 @@ def test_unreachable_servers_exit_2_with_passwords_masked(runner: CliRunner) -> 
     assert out.rstrip().endswith("a database is unreachable (exit code 2)")
 
 
+def test_a_database_that_does_not_exist_is_named_as_the_adapter_names_it(runner: CliRunner, pg_server_url: str) -> None:
+    missing = make_url(pg_server_url).set(database=f"gaia_missing_{uuid.uuid4().hex[:8]}")
+    code, out = doctor(runner, "--json", "--postgres-url", missing.render_as_string(hide_password=False))
+    assert code == 2, out
+    assert json.loads(out)["checks"][0]["detail"] == (
+        f'unreachable: 3D000: database "{missing.database}" does not exist '
+        "(create it first: createdb, then gaia-db migrate)"
+    )
+
+
 def test_one_unreachable_server_still_checks_the_other(
     runner: CliRunner, migrated_mongo: GaiaSettings, pg_server_url: str
 ) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from gaia_adapters.doctor.report import CheckResult, error_text, fail, ok, warn
 from gaia_adapters.postgres.engine import PostgresUrlError, asyncpg_url
+from gaia_adapters.postgres.errors import unavailable
 from gaia_adapters.postgres.migrate import current_revision, pending_revisions
 from gaia_adapters.postgres.outbox_relay import PostgresOutboxRelayStore
 from gaia_adapters.postgres.tables import metadata as gaia_metadata
@@ -139,6 +140,13 @@ class PostgresFindings:
     dead_events: Sequence[DeadEvent]  # the oldest dead outbox events (at most DEAD_LISTED)
 
 
+def _connect_error(exc: BaseException, limit: int = 300) -> str:
+    """What the adapter says of the same failure (``3D000: database "x" does not exist (create it first: ...)``,
+    SQLAlchemy's wrappers removed), as one masked line."""
+    reason = " ".join(unavailable(exc).reason.split())
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
+
+
 async def postgres_checks(url: str, *, connect_timeout: float) -> PostgresFindings:
     """Every PostgreSQL check; when the server cannot be reached, only that (a FAIL marked unreachable)."""
     try:
@@ -152,7 +160,7 @@ async def postgres_checks(url: str, *, connect_timeout: float) -> PostgresFindin
         try:
             connection = await engine.connect()
         except Exception as exc:  # noqa: BLE001 - any driver or network error: the server is unreachable
-            unreachable = fail(DATABASE, "connection", f"unreachable: {error_text(exc)}", unreachable=True)
+            unreachable = fail(DATABASE, "connection", f"unreachable: {_connect_error(exc)}", unreachable=True)
             return PostgresFindings([unreachable], ())
         outbox = _Outbox(engine)
         try:
