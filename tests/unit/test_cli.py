@@ -278,3 +278,27 @@ def test_other_mongodb_driver_errors_keep_their_message() -> None:
 
     error = translate(InvalidOperation("Cannot use AsyncMongoClient after close"))
     assert str(error) == "mongodb unavailable: InvalidOperation: Cannot use AsyncMongoClient after close"
+
+
+def test_ctrl_c_while_the_cli_is_still_loading_is_one_line_and_exit_130() -> None:
+    """SIGINT arrives during the imports (they take most of a second): simulated by an import that raises it."""
+    script = (
+        "import builtins, sys\n"
+        "real_import = builtins.__import__\n"
+        "def interrupted(name, *args, **kwargs):\n"
+        "    if name.startswith('sqlalchemy'):\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real_import(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupted\n"
+        "sys.argv = ['gaia-db', 'demo']\n"
+        "from gaia_adapters.entry import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=_clean_env(), timeout=60, check=False
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == (
+        "error: interrupted (Ctrl-C); running the command again is safe (whatever it had committed stays)"
+    )
+    assert "Traceback" not in done.stderr

@@ -1,5 +1,5 @@
 """``python -m gaia_adapters.cli`` = ``gaia-db``."""
 
-from gaia_adapters.cli import main
+from gaia_adapters.entry import main
 
 main()

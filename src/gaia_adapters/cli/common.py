@@ -23,13 +23,13 @@ from rich.text import Text
 
 from gaia_adapters.container import BackendUnavailable
 from gaia_adapters.driver_text import short_driver_message
+from gaia_adapters.entry import EXIT_INTERRUPTED, INTERRUPTED
 from gaia_adapters.settings import GaiaSettings, display_url, mask_url
 from gaia_domain.errors import DomainError, InvalidInput, NotFound, StoreUnavailable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 
 # Tables are wide: when the output is not a terminal (CI logs, pipes) and COLUMNS is unset, use 120 columns.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
@@ -152,10 +152,7 @@ def run(work: Callable[[], Awaitable[int | None]]) -> None:
         except typer.Exit:
             raise
         except KeyboardInterrupt:  # Ctrl-C: what was committed stays; every command is safe to run again
-            fail(
-                "interrupted (Ctrl-C); running the command again is safe (whatever it had committed stays)",
-                EXIT_INTERRUPTED,
-            )
+            fail(INTERRUPTED, EXIT_INTERRUPTED)
         except StoreUnavailable as exc:  # a database down or unreachable: not the caller's input
             fail(_one_line(str(exc)), EXIT_FAILURE)
         except DomainError as exc:
