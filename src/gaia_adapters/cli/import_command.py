@@ -132,7 +132,8 @@ async def _import(
                 )
             report = await run_import(app, container.clock(), file, email, options, show_progress=show_progress)
     except StoreUnavailable as exc:  # before the import started (the user lookup): the same code as during it
-        err_console.print(Text.assemble(("error: database failed: ", "bold red"), mask_url(str(exc).splitlines()[0])))
+        line = Text.assemble(("error: database failed: ", "bold red"), mask_url(str(exc).splitlines()[0]))
+        err_console.print(line, soft_wrap=True)  # one line, whatever the width
         return EXIT_STORE_FAILED
     return report.exit_code
 
