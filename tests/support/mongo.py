@@ -10,7 +10,8 @@ Register with ``pytest_plugins = ["support.mongo"]`` (tests/ is on ``pythonpath`
 Fixtures: ``mongo_url``, ``mongo_database_name``, ``mongo_settings``, ``pymongo_client`` (AsyncMongoClient),
 ``motor_client``, ``sync_mongo_client``, ``pymongo_conversation_store``, ``motor_conversation_store``,
 ``sync_conversation_store`` (the sync store behind a thread adapter), ``conversation_store`` (the
-PyMongo async one), each store empty at the start of the test.
+PyMongo async one), ``each_driver_store`` (parametrised: each of the three in turn), each store empty at the
+start of the test.
 """
 
 from __future__ import annotations
@@ -260,3 +261,15 @@ def sync_conversation_store(sync_registry: SyncCollectionRegistry) -> Conversati
 @pytest.fixture
 def conversation_store(pymongo_conversation_store: MongoConversationStore) -> ConversationStore:
     return pymongo_conversation_store
+
+
+DRIVERS = ("pymongo", "motor", "sync")
+
+
+@pytest.fixture(params=DRIVERS)
+def each_driver_store(request: pytest.FixtureRequest) -> ConversationStore:
+    """The test runs three times: on PyMongo async, on Motor, and on the sync store."""
+    name = {"pymongo": "pymongo_conversation_store", "motor": "motor_conversation_store"}.get(
+        request.param, "sync_conversation_store"
+    )
+    return cast(ConversationStore, request.getfixturevalue(name))

@@ -26,12 +26,9 @@ from gaia_domain.testing.contracts.conversations import messages_of_size
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["pymongo", "motor", "sync"])
-def store(request: pytest.FixtureRequest) -> ConversationStore:
-    name = {"pymongo": "pymongo_conversation_store", "motor": "motor_conversation_store"}.get(
-        request.param, "sync_conversation_store"
-    )
-    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+@pytest.fixture
+def store(each_driver_store: ConversationStore) -> ConversationStore:
+    return each_driver_store
 
 
 @pytest.fixture

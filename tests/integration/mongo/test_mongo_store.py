@@ -28,15 +28,10 @@ from gaia_domain.testing import builders
 
 pytestmark = pytest.mark.integration
 
-DRIVERS = ["pymongo", "motor", "sync"]
 
-
-@pytest.fixture(params=DRIVERS)
-def store(request: pytest.FixtureRequest) -> ConversationStore:
-    name = {"pymongo": "pymongo_conversation_store", "motor": "motor_conversation_store"}.get(
-        request.param, "sync_conversation_store"
-    )
-    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+@pytest.fixture
+def store(each_driver_store: ConversationStore) -> ConversationStore:
+    return each_driver_store
 
 
 @pytest.fixture
