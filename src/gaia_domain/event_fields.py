@@ -190,6 +190,7 @@ class _Enum(_Codec):
     def encode(self, path: str, value: object) -> JsonValue:
         if not isinstance(value, self.kind):
             raise self.wrong(path, value)
+        _check_scalar(path, value.value)  # a member's value is stored as it is: no NUL, 64 bits
         return value.value
 
     def decode(self, path: str, raw: JsonValue) -> object:

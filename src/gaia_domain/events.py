@@ -134,8 +134,14 @@ def event_type(name: str) -> type[Event]:
 
 
 def event_to_payload(event: Event) -> dict[str, JsonValue]:
-    """The event's fields as JSON values; InvalidInput naming the field if one does not fit its declared type."""
-    return _codec(type(event)).encode(event)
+    """The event's fields as JSON values; InvalidInput naming the field if one does not fit its declared type, or
+    if its type is not registered (the relay could never rebuild it: it would only be parked as dead later)."""
+    cls = type(event)
+    if _REGISTRY.get(cls.__name__) is not cls:
+        raise InvalidInput(
+            "event_type", f"{cls.__name__} is not a registered event type: decorate the class with @register_event"
+        )
+    return _codec(cls).encode(event)
 
 
 def event_from_payload(type_name: str, payload: dict[str, JsonValue]) -> Event:

@@ -274,3 +274,21 @@ def test_a_payload_that_does_not_fit_is_invalid_input_naming_the_field(payload: 
     with pytest.raises(InvalidInput) as caught:
         event_from_payload("StoredEarlier", {**base, **payload})
     assert caught.value.field == field
+
+
+async def test_an_unregistered_event_type_is_refused_by_the_outbox_and_nothing_is_stored() -> None:
+    """Delivered in process it would work, but the relay could never rebuild it: refused when stored instead."""
+
+    @dataclass(frozen=True, kw_only=True)
+    class Forgotten(Event):
+        user_id: UserId
+
+    database = MemoryDatabase()
+    event = Forgotten(occurred_at=datetime(2026, 3, 1, tzinfo=UTC), user_id=UserId.new())
+    async with MemoryUnitOfWork(database) as uow:
+        with pytest.raises(InvalidInput) as caught:
+            await uow.outbox.add([event])
+        await uow.commit()
+    assert caught.value.field == "event_type"
+    assert "@register_event" in caught.value.reason
+    assert database.outbox == []
