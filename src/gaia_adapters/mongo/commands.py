@@ -10,6 +10,7 @@ generator, which maps the ones it expects (a duplicate key, ...); :func:`transla
 from __future__ import annotations
 
 import gc
+import random
 import re
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
@@ -83,6 +84,10 @@ _DUPLICATE_KEY = 11000
 # The server's own "document too large" errors: BSONObjectTooLarge, an update's result over 16 MiB, an upsert's.
 _TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
 _WRITE_ATTEMPTS = 5  # a guarded write retried after a concurrent change of the same conversation (rare)
+# Edits of one message's content are compare-and-set: with many concurrent editors only one wins each round, so
+# the others retry after a random pause (full jitter, growing to at most 64 x 2 ms), as retry_on_conflict does.
+_EDIT_ATTEMPTS = 30
+_EDIT_BACKOFF_SECONDS = 0.002
 
 T = TypeVar("T")
 Document: TypeAlias = dict[str, Any]
@@ -141,7 +146,14 @@ class Aggregate:
     pipeline: list[Document]
 
 
-Command: TypeAlias = InsertOne | InsertMany | FindOne | Find | UpdateOne | DeleteOne | DeleteMany | Aggregate
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Wait before the next attempt of a guarded write that lost to a concurrent writer (no database call)."""
+
+    seconds: float
+
+
+Command: TypeAlias = InsertOne | InsertMany | FindOne | Find | UpdateOne | DeleteOne | DeleteMany | Aggregate | Pause
 Operation: TypeAlias = Generator[Command, Any, T]
 
 
@@ -255,10 +267,27 @@ def add_many(conversations: Sequence[Conversation]) -> Operation[int]:
     except BulkWriteError as exc:
         details = exc.details or {}
         others = [e for e in details.get("writeErrors", ()) if e.get("code") != _DUPLICATE_KEY]
+        too_large_ones = [e for e in others if _is_too_large_write_error(e)]
+        if too_large_ones:  # permanent: the estimate said it fits, the server disagreed (tool data of tiny numbers)
+            index = too_large_ones[0].get("index")
+            name = conversations[index].id.value if isinstance(index, int) and index < len(conversations) else "?"
+            reason = (
+                f"conversation {name} (index {index}) is too large for MongoDB (over 16 MiB); "
+                f"the batch's other conversations were written ({details.get('nInserted', 0)})"
+            )
+            raise InvalidInput("conversations", reason) from exc
         if others:
             raise StoreUnavailable("mongodb", f"bulk insert failed: {others[0].get('errmsg', '')[:200]}") from exc
         return int(details.get("nInserted", 0))
+    except DocumentTooLarge as exc:  # the driver refused one before sending anything
+        raise InvalidInput("conversations", f"a conversation is too large for MongoDB (over 16 MiB): {exc}") from exc
     return inserted
+
+
+def _is_too_large_write_error(error: Document) -> bool:
+    """A bulk write error for a document over 16 MiB: MongoDB's size codes, or BadValue (2) "... too large"."""
+    code, message = error.get("code"), str(error.get("errmsg", ""))
+    return code in _TOO_LARGE_CODES or (code == 2 and "too large" in message)
 
 
 def _too_large_write(exc: BaseException, field_name: str) -> None:
@@ -367,8 +396,11 @@ def _edit_content(key: Document, target: str, changes: Document, new_bytes: int)
     """A content edit that keeps ``message_bytes`` exact: read the one message (an ``$elemMatch`` projection, O(1)
     in the conversation's length), then one update that ``$inc``s the counter by the change of the content's size,
     guarded by the content it replaces (compare and set) and by the budget. A concurrent edit of the same message
-    makes the guard miss: read again and retry. The matched count: 0 when the message (or conversation) is missing."""
-    for _ in range(_WRITE_ATTEMPTS):
+    makes the guard miss: read again and retry after a jittered pause. The matched count: 0 when the message (or
+    conversation) is missing."""
+    for attempt in range(1, _EDIT_ATTEMPTS + 1):
+        if attempt > 2:  # the second attempt follows at once (a single concurrent editor is the usual case)
+            yield Pause(random.uniform(0, _EDIT_BACKOFF_SECONDS * 2 ** min(attempt - 2, 6)))
         found = yield FindOne(
             {**key, "messages.message_id": target},
             {"_id": 1, "message_bytes": 1, "messages": {"$elemMatch": {"message_id": target}}},

@@ -7,6 +7,7 @@ only executes its commands on an async collection. The two async drivers differ 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Sequence
 from datetime import datetime
@@ -46,6 +47,9 @@ async def _execute(collection: Any, command: c.Command) -> Any:
             return (await collection.delete_one(query)).deleted_count
         case c.DeleteMany(filter=query):
             return (await collection.delete_many(query)).deleted_count
+        case c.Pause(seconds=seconds):
+            await asyncio.sleep(seconds)
+            return None
         case c.Aggregate(pipeline=pipeline):
             cursor = collection.aggregate(pipeline)
             if inspect.isawaitable(cursor):  # PyMongo async: a coroutine; Motor: the cursor itself

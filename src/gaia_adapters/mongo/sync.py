@@ -6,6 +6,7 @@ two cannot drift apart; only the execution of each command differs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -44,6 +45,9 @@ def _execute(collection: Any, command: c.Command) -> Any:
             return collection.delete_one(query).deleted_count
         case c.DeleteMany(filter=query):
             return collection.delete_many(query).deleted_count
+        case c.Pause(seconds=seconds):
+            time.sleep(seconds)
+            return None
         case c.Aggregate(pipeline=pipeline):
             return collection.aggregate(pipeline).to_list(None)
     raise TypeError(f"unknown command {command!r}")

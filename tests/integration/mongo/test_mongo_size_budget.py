@@ -6,6 +6,8 @@ check what only the stored document shows.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ from pymongo.errors import DocumentTooLarge, OperationFailure, PyMongoError
 from gaia_adapters.mongo import commands
 from gaia_adapters.mongo.collections import CONVERSATIONS
 from gaia_domain.clock import TickingClock
-from gaia_domain.conversations import MAX_CONVERSATION_BYTES, Conversation, messages_size
+from gaia_domain.conversations import MAX_CONVERSATION_BYTES, Conversation, ToolData, messages_size
 from gaia_domain.errors import InvalidInput
 from gaia_domain.ids import UserId
 from gaia_domain.ports import ConversationStore
@@ -104,3 +106,44 @@ def test_the_servers_too_large_errors_are_permanent_invalid_input(error: Excepti
     translated = commands.translate(error)
     assert isinstance(translated, InvalidInput)
     assert translated.field == "document"
+
+
+async def test_concurrent_edits_of_one_message_keep_the_counter_exact(
+    store: ConversationStore, clock: TickingClock, raw: Any
+) -> None:
+    """Compare-and-set edits that lose retry after a jittered pause; whichever wins, the counter is the true size."""
+    owner = UserId.new()
+    conversation = builders.conversation(clock, owner, contents=["original", "other"])
+    await store.add(conversation)
+    target = conversation.messages[0].id
+    contents = [f"edit {i} " + "ü" * (3 * i) for i in range(25)]
+    await asyncio.gather(
+        *(
+            store.update_message(owner, conversation.id, target, content=text, edited_at=clock.now())
+            for text in contents
+        )
+    )
+    loaded = await store.get(owner, conversation.id)
+    assert loaded.messages[0].content in contents
+    assert raw.find_one({"_id": ObjectId(conversation.id.value)})["message_bytes"] == messages_size(loaded.messages)
+
+
+async def test_a_bulk_insert_the_server_finds_too_large_is_invalid_input_never_unavailable(
+    store: ConversationStore, clock: TickingClock, raw: Any
+) -> None:
+    """Tool data of many tiny numbers weighs about 3.5x more in BSON than the estimate (JSON) says: 6 MB estimated,
+    21 MB stored. The server refuses it; that must read as bad input naming the conversation, not "retry later"."""
+    owner = UserId.new()
+    fine = builders.conversation(clock, owner, contents=["fine"])
+    heavy_message = dataclasses.replace(
+        builders.message(clock, "heavy"), tool_data=tuple(ToolData("t", {"v": [0] * 40_000}) for _ in range(50))
+    )
+    heavy = builders.conversation(clock, owner, contents=[])
+    heavy.messages.append(heavy_message)
+    assert messages_size(heavy.messages) < MAX_CONVERSATION_BYTES  # the estimate lets it through
+    with pytest.raises(InvalidInput) as caught:
+        await store.add_many([fine, heavy])
+    assert caught.value.field == "conversations"
+    assert heavy.id.value in caught.value.reason
+    assert raw.find_one({"_id": ObjectId(heavy.id.value)}) is None
+    assert raw.find_one({"_id": ObjectId(fine.id.value)}) is not None  # unordered: the others of the batch landed

@@ -253,6 +253,26 @@ class ConversationStoreContract(ConversationQueriesContract):
         assert {m.id for m in loaded.messages} == {m.id for m in messages}
         assert loaded.updated_at == max(m.created_at for m in messages)
 
+    async def test_k08_twenty_concurrent_edits_of_one_message_all_succeed_and_one_of_them_stays(
+        self, conversation_store: ConversationStore, clock: Clock
+    ) -> None:
+        owner = UserId.new()
+        conversation = builders.conversation(clock, owner, contents=["original", "other"])
+        await conversation_store.add(conversation)
+        target = conversation.messages[0].id
+        edited_at = clock.now()
+        contents = [f"edit {i} " + "é" * i for i in range(20)]  # of different UTF-8 sizes: the budget moves each time
+        await asyncio.gather(
+            *(
+                conversation_store.update_message(owner, conversation.id, target, content=text, edited_at=edited_at)
+                for text in contents
+            )
+        )
+        loaded = await conversation_store.get(owner, conversation.id)
+        assert loaded.messages[0].content in contents
+        assert loaded.messages[1].content == "other"
+        assert loaded.message_count == 2
+
     async def test_k08_concurrent_pin_unpin_and_edit_mixed_with_appends_lose_nothing(
         self, conversation_store: ConversationStore, clock: Clock
     ) -> None:
