@@ -15,7 +15,7 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
 async def retry_on_conflict(
-    attempt: Callable[[], Awaitable[T]], *, attempts: int = 10, backoff_seconds: float = 0.002
+    attempt: Callable[[], Awaitable[T]], *, attempts: int = 30, backoff_seconds: float = 0.002
 ) -> T:
     """Re-run a whole read-change-save attempt when another writer saved first.
 
